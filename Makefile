@@ -1,0 +1,42 @@
+# spiegelkit: every target builds or updates the local virtual environment itself.
+# Only Python 3.11+ and make are assumed.
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.spiegelkit-installed
+JOBS   ?= 2
+PARAMS ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help env handouts test lab check demo-data clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "spiegelkit needs Python 3.11 or newer: run make with PYTHON=python3.11 (or newer)")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	@touch $@
+
+env: $(STAMP) ## Create or update the virtual environment in .venv
+
+handouts: $(STAMP) ## Check every group in params/ and make its handout in outputs/<group id>/
+	$(BIN)/spiegelkit run --jobs $(JOBS) $(PARAMS)
+
+check: $(STAMP) ## Validate params, data and catalogue without running any notebook
+	$(BIN)/spiegelkit check $(PARAMS)
+
+test: $(STAMP) ## Run the test suite
+	$(BIN)/python -m pytest
+
+lab: $(STAMP) ## Open JupyterLab on notebooks/
+	$(BIN)/jupyter lab notebooks/
+
+demo-data: $(STAMP) ## Regenerate the bundled demo data (deterministic)
+	$(BIN)/spiegelkit demo-data --out spiegelkit/data/demo
+
+clean: ## Remove generated outputs (keeps the environment)
+	find outputs -mindepth 1 ! -name README.md -exec rm -rf {} +
