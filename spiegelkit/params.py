@@ -1,0 +1,160 @@
+"""Group params: one YAML file per group in ``params/``, validated with pydantic.
+
+The same keys are the parameters cell of ``notebooks/group_mirror.ipynb``, so a params
+file works with ``spiegelkit run`` and with plain ``papermill -f``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from spiegelkit.problems import Problem, choice_hint, did_you_mean, display_path
+from spiegelkit.yamlfile import line_of, read_yaml
+
+DEMO_DATA = Path(__file__).parent / "data" / "demo"
+SLUG = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+GROUP_TYPES = {"hagro": "hagro", "fto": "FTO-groep", "dto": "DTO-groep", "zorggroep": "zorggroep"}
+MIN_PRACTICES, MAX_PRACTICES = 3, 5
+
+
+class PracticeEntry(BaseModel):
+    """A practice taking part in the group, with the facilitator's note about it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    agb: str = Field(pattern=r"^\d{8}$", description="AGB code, 8 digits as text")
+    note: str = Field("", description="known explanation, e.g. 'Verpleeghuis in de wijk'")
+
+
+class Options(BaseModel):
+    """Choices for the analysis and the handout."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    confidence: Literal[0.95, 0.998] = 0.95
+    pseudonymise: bool = False
+
+
+class GroupParams(BaseModel):
+    """Everything that defines one group's meeting and its handout."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    group_id: str = Field(pattern=SLUG, max_length=64)
+    group_name: str = Field(min_length=1)
+    group_type: Literal[tuple(GROUP_TYPES)] = "hagro"  # type: ignore[valid-type]
+    meeting_number: int = Field(ge=1)
+    meeting_date: dt.date
+    data_year: int = Field(ge=2000, le=2100)
+    data_dir: str = "demo"
+    facilitators: list[str] = []
+    practices: list[PracticeEntry] = Field(min_length=1)
+    options: Options = Options()
+
+    @classmethod
+    def from_namespace(cls, namespace: dict) -> "GroupParams":
+        """Build from a notebook's variables (the parameters cell and papermill's injection)."""
+        return cls.model_validate({k: namespace[k] for k in cls.model_fields if k in namespace})
+
+    def data_path(self, base: Path | None = None) -> Path:
+        """The data folder: the bundled demo data, or `data_dir` relative to `base`."""
+        if self.data_dir == "demo":
+            return DEMO_DATA
+        path = Path(self.data_dir).expanduser()
+        return path if path.is_absolute() else (base or Path.cwd()) / path
+
+    def notebook_parameters(self, base: Path | None = None) -> dict:
+        """Parameters for papermill: plain JSON values, data folder made absolute."""
+        values = self.model_dump(mode="json")
+        if self.data_dir != "demo":
+            values["data_dir"] = str(self.data_path(base).resolve())
+        return values
+
+
+HINTS = {
+    "group_id": "use lowercase letters, digits and hyphens only, e.g. 'hagro-amstelveen' "
+                "(it becomes a folder name)",
+    "meeting_date": "write the date as \"2026-03-12\" (year-month-day, in quotes)",
+    "agb": "write the AGB code as 8 digits in quotes, e.g. \"01001234\" (without quotes YAML "
+           "reads it as a number and the leading zero is lost)",
+    "confidence": "use 0.95 or 0.998",
+    "group_type": "use one of: " + ", ".join(GROUP_TYPES),
+    "practices": "list the practices under 'practices:', each as '- agb: \"01001234\"'",
+}
+
+
+def load_params(path: Path) -> tuple[GroupParams | None, list[Problem]]:
+    """Read and validate one params file; every problem comes back with its line."""
+    file = display_path(path)
+    try:
+        data, root = read_yaml(path)
+    except OSError as exc:
+        return None, [Problem(file, f"cannot be read ({exc.strerror})",
+                              hint="check the path of the params file")]
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        return None, [Problem(file, f"is not valid YAML ({getattr(exc, 'problem', exc)})",
+                              row=mark.line + 1 if mark else None,
+                              hint="fix the indentation or quoting at that line")]
+    if not isinstance(data, dict):
+        return None, [Problem(file, "must be a YAML mapping of keys to values",
+                              hint="see params/ for an example group")]
+    try:
+        params = GroupParams.model_validate(data)
+    except ValidationError as exc:
+        return None, [_problem(file, root, err) for err in exc.errors()]
+    return params, group_rule_problems(params, file, root)
+
+
+def _problem(file: str, root, err) -> Problem:
+    loc = list(err["loc"])
+    field = ".".join(str(x) if isinstance(x, str) else f"[{x}]" for x in loc).replace(".[", "[")
+    key = next((x for x in reversed(loc) if isinstance(x, str)), "")
+    if err["type"] == "extra_forbidden":
+        model = _model_at(loc[:-1])
+        return Problem(file, f"unknown key '{key}'", row=line_of(root, loc), field=field,
+                       hint=did_you_mean(key, model.model_fields))
+    if err["type"] == "missing":
+        return Problem(file, f"'{key}' is missing", row=line_of(root, loc), field=field,
+                       hint=HINTS.get(key, f"add '{key}'"))
+    return Problem(file, f"{err['msg']} (got {err.get('input')!r})", row=line_of(root, loc),
+                   field=field, hint=choice_hint(err, HINTS.get(key, "correct the value")))
+
+
+def _model_at(loc) -> type[BaseModel]:
+    model: type[BaseModel] = GroupParams
+    for step in loc:
+        if isinstance(step, str):
+            annotation = model.model_fields[step].annotation
+            args = getattr(annotation, "__args__", ())
+            model = next((a for a in (annotation, *args)
+                          if isinstance(a, type) and issubclass(a, BaseModel)), model)
+    return model
+
+
+def group_rule_problems(params: GroupParams, file: str, root=None) -> list[Problem]:
+    """Warnings for groups outside the rules of a good meeting (3-5 practices)."""
+    problems = []
+    n = len(params.practices)
+    if not MIN_PRACTICES <= n <= MAX_PRACTICES:
+        problems.append(Problem(
+            file, f"the group has {n} practices; a spiegelbijeenkomst works best with "
+                  f"{MIN_PRACTICES} to {MAX_PRACTICES}",
+            row=line_of(root, ["practices"]) if root is not None else None, field="practices",
+            severity="warning",
+            hint="with fewer, comparisons say little; with more, the meeting cannot discuss each practice",
+        ))
+    agbs = [p.agb for p in params.practices]
+    for i, agb in enumerate(agbs):
+        if agb in agbs[:i]:
+            problems.append(Problem(
+                file, f"practice {agb} is listed twice", field=f"practices[{i}].agb",
+                row=line_of(root, ["practices", i]) if root is not None else None,
+                hint="list every practice once",
+            ))
+    return problems
