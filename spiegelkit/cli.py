@@ -1,0 +1,133 @@
+"""The ``spiegelkit`` command: each verb parses its flags and calls one importable function."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from spiegelkit.problems import display_path
+
+DEFAULT_PARAMS = "params/*.yaml"
+
+
+def _params_paths(params: tuple[str, ...]) -> list[Path]:
+    if params:
+        return [Path(p) for p in params]
+    found = sorted(Path().glob(DEFAULT_PARAMS))
+    if not found:
+        raise click.UsageError(
+            "no params files given and none found in params/; "
+            "run from the project folder or name the files, e.g. spiegelkit run params/x.yaml")
+    return found
+
+
+@click.group()
+@click.version_option(package_name="spiegelkit")
+def main() -> None:
+    """Prepare and lead spiegelbijeenkomsten: check, run, demo-data, costs, vektis-open."""
+
+
+@main.command()
+@click.argument("params", nargs=-1, type=click.Path(dir_okay=False))
+def check(params: tuple[str, ...]) -> None:
+    """Validate params, data and catalogue of each group without running any notebook.
+
+    PARAMS are group params files (default: params/*.yaml). Lists every problem with its
+    file, row and field; exits with 1 when any is an error.
+    """
+    from spiegelkit.check import check_groups
+
+    results = check_groups(_params_paths(params))
+    errors = 0
+    for result in results:
+        n_err = sum(p.is_error for p in result.problems)
+        errors += n_err
+        status = "ok" if result.ok else f"{n_err} error(s)"
+        click.echo(f"{display_path(result.path)}: {status}")
+        for problem in result.problems:
+            click.echo("  " + str(problem).replace("\n", "\n  "))
+    click.echo(f"checked {len(results)} group(s): "
+               f"{sum(r.ok for r in results)} ok, {sum(not r.ok for r in results)} with errors")
+    sys.exit(1 if errors else 0)
+
+
+@main.command()
+@click.argument("params", nargs=-1, type=click.Path(dir_okay=False))
+@click.option("--out", default="outputs", show_default=True, type=click.Path(file_okay=False),
+              help="Folder for the per-group outputs.")
+@click.option("--jobs", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Groups run in parallel.")
+@click.option("--notebook", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Group notebook to run (default: notebooks/group_mirror.ipynb).")
+def run(params: tuple[str, ...], out: str, jobs: int, notebook: str | None) -> None:
+    """Make the executed notebook and HTML handout of every group.
+
+    PARAMS are group params files (default: params/*.yaml). Outputs go to
+    OUT/<group id>/. A failing group does not stop the others; the exit code is 1
+    when any group failed.
+    """
+    from spiegelkit.batch import GROUP_NOTEBOOK, run_groups
+
+    paths = _params_paths(params)
+    results = run_groups(paths, Path(out), jobs=jobs, notebook=Path(notebook or GROUP_NOTEBOOK))
+    click.echo("")
+    for r in results:
+        where = display_path(r.handout) if r.handout else f"see {out}/{r.group_id}/FAILED.txt"
+        click.echo(f"{r.status:8} {r.group_id:30} {r.seconds:6.1f} s  {where}")
+        if r.error:
+            click.echo("         " + r.error.strip().splitlines()[-1][:200])
+    ok = sum(r.status == "ok" for r in results)
+    click.echo(f"{ok} of {len(results)} group(s) made their handout.")
+    sys.exit(0 if ok == len(results) else 1)
+
+
+@main.command("demo-data")
+@click.option("--seed", default=2026, show_default=True, type=int, help="Random seed.")
+@click.option("--out", default="demo-data", show_default=True, type=click.Path(file_okay=False),
+              help="Folder for the generated tables (and params/ for every group).")
+def demo_data(seed: int, out: str) -> None:
+    """Generate the deterministic demo region: practices, population, mirror, reference."""
+    from spiegelkit.demo import write_demo_data, write_demo_params
+
+    out_dir = Path(out)
+    write_demo_data(out_dir, seed=seed)
+    write_demo_params(out_dir / "params", data_dir="..")
+    click.echo(f"demo data written to {display_path(out_dir)} (seed {seed}); "
+               f"group params in {display_path(out_dir / 'params')}")
+
+
+@main.command()
+@click.option("--patients", "patients", multiple=True, required=True, type=click.IntRange(min=0),
+              help="Registered patients of one practice; repeat for each practice.")
+@click.option("--meetings", default=3, show_default=True, type=click.IntRange(min=1),
+              help="Meetings per year.")
+@click.option("--supplement", default="0.80", show_default=True,
+              help="Insurer's supplement in euro per patient per year.")
+@click.option("--fee-per-practice", default="50", show_default=True,
+              help="Facilitation fee in euro per practice per meeting.")
+@click.option("--fee-per-patient", default="0.05", show_default=True,
+              help="Facilitation fee in euro per registered patient per meeting.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for machines.")
+def costs(patients, meetings, supplement, fee_per_practice, fee_per_patient, as_json) -> None:
+    """Supplement against facilitation fee per practice and for the group.
+
+    Example: spiegelkit costs --patients 2095 gives 1676.00 a year, 154.75 per meeting
+    and 464.25 for three meetings.
+    """
+    import json
+
+    from spiegelkit.costs import Tariffs, costs_json, render_costs_text
+
+    try:
+        tariffs = Tariffs(supplement_per_patient=supplement.replace(",", "."),
+                          fee_per_practice=fee_per_practice.replace(",", "."),
+                          fee_per_patient=fee_per_patient.replace(",", "."),
+                          meetings_per_year=meetings)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from exc
+    if as_json:
+        click.echo(json.dumps(costs_json(list(patients), tariffs), indent=2, ensure_ascii=False))
+    else:
+        click.echo(render_costs_text(list(patients), tariffs), nl=False)

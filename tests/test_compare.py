@@ -1,0 +1,73 @@
+"""Indirect standardisation and the group comparison, against values worked out by hand.
+
+The mini data (tests/data/mini/) gives each practice patients in two strata only, so the
+expected values can be computed on paper:
+  antibiotica rates: men 20-24 0.15, women 70-74 0.25
+  De Linde: 600 x 0.15 + 400 x 0.25 = 190;  Zuid: 300 x 0.15 + 700 x 0.25 = 220;
+  Klein: 50 x 0.15 + 30 x 0.25 = 15
+  kosten_farmacie rates: men 20-24 EUR 100, women 70-74 EUR 500
+  De Linde: 600 x 100 + 400 x 500 = 260,000; Zuid: given by the source, 400,000;
+  Klein: 50 x 100 + 30 x 500 = 20,000
+"""
+
+import pandas as pd
+import pytest
+
+from conftest import DATA
+from spiegelkit.check import check_group
+from spiegelkit.compare import compare_group, expected_by_indirect_standardisation, population_summary
+
+
+@pytest.fixture(scope="module")
+def mini():
+    checked = check_group(DATA / "mini-group.yaml")
+    return checked.params, checked.data
+
+
+def test_expected_values_by_hand(mini):
+    params, data = mini
+    table = compare_group(data, params).set_index(["agb", "indicator"])
+    expected = {("01000001", "antibiotica"): 190, ("01000002", "antibiotica"): 220,
+                ("01000003", "antibiotica"): 15, ("01000001", "kosten_farmacie"): 260_000,
+                ("01000002", "kosten_farmacie"): 400_000, ("01000003", "kosten_farmacie"): 20_000}
+    for key, value in expected.items():
+        assert table.at[key, "expected"] == pytest.approx(value, rel=1e-12)
+    assert table.at[("01000002", "kosten_farmacie"), "expected_source"] == "bron"
+    assert table.at[("01000001", "antibiotica"), "index"] == pytest.approx(228 / 190 * 100)
+    assert table.at[("01000001", "antibiotica"), "value"] == pytest.approx(22.8)  # % patients
+
+
+def test_standardisation_joins_by_key_not_row_order(mini):
+    _, data = mini
+    straight = expected_by_indirect_standardisation(data.population, data.reference)
+    shuffled = expected_by_indirect_standardisation(
+        data.population.sample(frac=1, random_state=1), data.reference.sample(frac=1, random_state=2))
+    keys = ["agb", "year", "indicator"]
+    pd.testing.assert_frame_equal(straight.sort_values(keys).reset_index(drop=True),
+                                  shuffled.sort_values(keys).reset_index(drop=True))
+
+
+def test_small_numbers_get_no_verdict_and_every_row_names_its_method(mini):
+    params, data = mini
+    table = compare_group(data, params).set_index(["agb", "indicator"])
+    klein = table.loc[("01000003", "antibiotica")]
+    assert klein["small_numbers"] and klein["significance"] == "small_numbers"
+    assert table["method"].notna().all() and (table["confidence"] == 0.95).all()
+
+
+def test_practice_without_mirror_has_no_rows_and_pseudonyms_hide_names(mini):
+    params, data = mini
+    hidden = params.model_copy(update={"options": params.options.model_copy(update={"pseudonymise": True})})
+    table = compare_group(data, hidden)
+    assert "01000004" not in set(table["agb"])
+    assert set(table["practice"]) == {"Praktijk A", "Praktijk B", "Praktijk C"}
+
+
+def test_population_summary_shares(mini):
+    params, data = mini
+    summary = population_summary(data, params, 2024)
+    linde = summary.loc["Huisartsenpraktijk De Linde"]
+    assert linde["patients"] == 1000
+    assert linde["women"] == pytest.approx(40.0)  # 400 women of 1000
+    assert linde["65-74"] == pytest.approx(40.0) and linde["20-64"] == pytest.approx(60.0)
+    assert linde["65+"] == pytest.approx(40.0)

@@ -1,0 +1,60 @@
+"""The project's files agree with each other: dependencies, notebooks, parameters cell."""
+
+import ast
+import re
+import tomllib
+
+import nbformat
+import yaml
+
+from conftest import ROOT
+from spiegelkit.params import GroupParams
+
+
+def _name(requirement: str) -> str:
+    return re.split(r"[<>=!~ \[]", requirement.strip(), maxsplit=1)[0].lower()
+
+
+def test_environment_yml_lists_the_same_packages_as_pyproject():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    wanted = {_name(r) for r in project["dependencies"] + project["optional-dependencies"]["test"]}
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    conda = {_name(d) for d in env["dependencies"] if isinstance(d, str)} - {"python", "pip"}
+    assert conda == wanted
+
+
+def test_notebooks_are_committed_without_outputs():
+    for path in (ROOT / "notebooks").glob("*.ipynb"):
+        notebook = nbformat.read(path, as_version=4)
+        for cell in notebook.cells:
+            if cell.cell_type == "code":
+                assert not cell.outputs, f"{path.name} has outputs: clear them before committing"
+                assert cell.execution_count is None, f"{path.name} has execution counts"
+
+
+def test_notebooks_define_no_functions_or_classes():
+    for path in (ROOT / "notebooks").glob("*.ipynb"):
+        for cell in nbformat.read(path, as_version=4).cells:
+            if cell.cell_type == "code":
+                tree = ast.parse(cell.source)
+                defined = [n for n in ast.walk(tree)
+                           if isinstance(n, (ast.FunctionDef, ast.ClassDef, ast.AsyncFunctionDef))]
+                assert not defined, f"{path.name}: move {defined[0].name} into spiegelkit/"
+
+
+def test_group_notebook_parameters_cell_has_exactly_the_params_keys_with_a_comment_each():
+    notebook = nbformat.read(ROOT / "notebooks" / "group_mirror.ipynb", as_version=4)
+    [cell] = [c for c in notebook.cells if "parameters" in c.metadata.get("tags", [])]
+    assigned = [line for line in cell.source.splitlines() if re.match(r"^\w+(: \w+)? = ", line)]
+    names = [re.match(r"^\w+", line).group() for line in assigned]
+    assert names == list(GroupParams.model_fields)
+    assert all("  # " in line for line in assigned), "every parameter needs a comment"
+
+
+def test_group_notebook_defaults_are_a_valid_demo_group():
+    notebook = nbformat.read(ROOT / "notebooks" / "group_mirror.ipynb", as_version=4)
+    [cell] = [c for c in notebook.cells if "parameters" in c.metadata.get("tags", [])]
+    namespace = {}
+    exec(cell.source, namespace)
+    params = GroupParams.from_namespace(namespace)
+    assert params.data_dir == "demo" and params.practices
