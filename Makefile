@@ -36,7 +36,7 @@ lab: $(STAMP) ## Open JupyterLab on notebooks/
 	$(BIN)/jupyter lab notebooks/
 
 demo-data: $(STAMP) ## Regenerate the bundled demo data (deterministic)
-	$(BIN)/spiegelkit demo-data --out spiegelkit/data/demo
+	$(BIN)/spiegelkit demo-data --no-params --out spiegelkit/data/demo
 
 clean: ## Remove generated outputs (keeps the environment)
 	find outputs -mindepth 1 ! -name README.md -exec rm -rf {} +

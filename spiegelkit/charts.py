@@ -64,9 +64,8 @@ def index_chart(table: pd.DataFrame, year: int, confidence: float = 0.95):
         previous = ind
     ax.set_xlabel(f"index (100 = zoals verwacht), met {confidence:.0%}-interval; "
                   "open symbool = minder dan 10 gebeurtenissen".replace(".0%", "%"))
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.6 / height * 4), ncol=min(n, 3),
-              frameon=False)
-    ax.set_title(f"Index per indicator, {year}")
+    ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=min(n, 3), frameon=False,
+              title=f"Index per indicator, {year}")
     fig.tight_layout()
     return fig
 
@@ -85,8 +84,8 @@ def population_chart(summary: pd.DataFrame):
         patch.set_hatch(hatch)
     ax.set_ylabel("% van de patiënten")
     ax.set_xlabel("leeftijdsgroep (jaar)")
-    ax.legend(title=None, frameon=False, ncol=min(len(summary), 3), loc="upper right")
-    ax.set_title("Opbouw naar leeftijd")
+    ax.legend(title="Opbouw naar leeftijd", frameon=False, ncol=min(len(summary), 3),
+              loc="lower center", bbox_to_anchor=(0.5, 1.0))
     fig.tight_layout()
     return fig
 

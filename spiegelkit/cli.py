@@ -86,16 +86,41 @@ def run(params: tuple[str, ...], out: str, jobs: int, notebook: str | None) -> N
 @main.command("demo-data")
 @click.option("--seed", default=2026, show_default=True, type=int, help="Random seed.")
 @click.option("--out", default="demo-data", show_default=True, type=click.Path(file_okay=False),
-              help="Folder for the generated tables (and params/ for every group).")
-def demo_data(seed: int, out: str) -> None:
+              help="Folder for the generated tables.")
+@click.option("--params/--no-params", "with_params", default=True, show_default=True,
+              help="Also write one params file per demo group in OUT/params/.")
+def demo_data(seed: int, out: str, with_params: bool) -> None:
     """Generate the deterministic demo region: practices, population, mirror, reference."""
     from spiegelkit.demo import write_demo_data, write_demo_params
 
     out_dir = Path(out)
     write_demo_data(out_dir, seed=seed)
-    write_demo_params(out_dir / "params", data_dir="..")
-    click.echo(f"demo data written to {display_path(out_dir)} (seed {seed}); "
-               f"group params in {display_path(out_dir / 'params')}")
+    click.echo(f"demo data written to {display_path(out_dir)} (seed {seed})")
+    if with_params:
+        written = write_demo_params(out_dir / "params", data_dir="..")
+        click.echo(f"{len(written)} group params files in {display_path(out_dir / 'params')}; "
+                   f"try: spiegelkit check {display_path(out_dir / 'params')}/*.yaml")
+
+
+@main.command("vektis-open")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--out", required=True, type=click.Path(file_okay=False),
+              help="Folder for national_reference.csv and standardised_ratios.csv.")
+def vektis_open(file: str, out: str) -> None:
+    """National cost rates and per-municipality standardised ratios from Vektis open data.
+
+    FILE is a Vektis Open Databestand Zvw file per municipality (semicolon-separated).
+    Municipalities stand in for practices. Bron: Vektis.
+    """
+    from spiegelkit.problems import InputError
+    from spiegelkit.vektis_open import write_vektis_open
+
+    try:
+        written = write_vektis_open(file, out)
+    except InputError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for name, path in written.items():
+        click.echo(f"{name}: {display_path(path)}")
 
 
 @main.command()

@@ -102,7 +102,8 @@ def comparison_tables(table: pd.DataFrame, year: int) -> Html:
                 text=r.significance_nl, small=bool(r.small_numbers),
             ) for _, r in ind_rows.iterrows()}
             indicators.append(dict(title=first.title, unit=first.unit, cells=cells,
-                                   follow_up=FOLLOW_UPS[first.follow_up],
+                                   follow_up_text="" if first.follow_up == "none"
+                                   else FOLLOW_UPS[first.follow_up],
                                    influenceable=bool(first.influenceable)))
         sections.append(dict(title=DOMAINS.get(domain, domain), indicators=indicators))
     methods = sorted(set(current["method"]))

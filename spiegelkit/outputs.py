@@ -39,6 +39,13 @@ def write_text(target: Path, text: str) -> None:
         tmp.write_text(text, encoding="utf-8")
 
 
+def write_csv(frame, target: Path) -> Path:
+    """Write a DataFrame as CSV (comma, '.' decimals, no index, '\\n' line ends), atomically."""
+    with atomic_path(target) as tmp:
+        frame.to_csv(tmp, index=False, lineterminator="\n")
+    return Path(target)
+
+
 def remove(*paths: Path) -> None:
     for path in paths:
         Path(path).unlink(missing_ok=True)
