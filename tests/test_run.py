@@ -1,0 +1,149 @@
+"""Real runs: papermill executes the group notebook, nbconvert makes the handout."""
+
+import shutil
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import nbformat
+import pytest
+from click.testing import CliRunner
+
+from conftest import DATA, ROOT
+from spiegelkit.batch import output_files, run_group, run_groups
+from spiegelkit.cli import main
+
+DEMO_GROUP = ROOT / "params" / "hagro-amstelveen-noord.yaml"
+RAISES = Path(__file__).parent / "notebooks" / "raises_for_one_group.ipynb"
+
+
+class ResourceCollector(HTMLParser):
+    """Every address a browser would fetch: script src, link href, img src, and any src."""
+
+    def __init__(self):
+        super().__init__()
+        self.addresses = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        for name in ("src", "href", "data", "poster"):
+            if attrs.get(name) and (name != "href" or tag == "link"):
+                self.addresses.append((tag, attrs[name]))
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("outputs")
+    [result] = run_groups([DEMO_GROUP], out, progress=False)
+    return result, out
+
+
+def test_demo_group_makes_notebook_and_handout(demo_run):
+    result, out = demo_run
+    assert result.status == "ok", result.error
+    files = output_files(out, "hagro-amstelveen-noord")
+    assert files["notebook"].exists() and files["handout"].exists()
+    assert not files["failed"].exists()
+    assert not list(out.rglob("*.partial*")), "a temporary file was left behind"
+    executed = nbformat.read(files["notebook"], as_version=4)
+    assert executed.metadata.papermill.parameters["group_id"] == "hagro-amstelveen-noord"
+
+
+def test_handout_is_dutch_populated_and_loads_nothing_from_outside(demo_run):
+    _, out = demo_run
+    html = output_files(out, "hagro-amstelveen-noord")["handout"].read_text()
+    assert '<html lang="nl">' in html
+    for text in ("Spiegelbijeenkomst Hagro Amstelveen-Noord", "Zo leest u de cijfers",
+                 "Vergelijking met verwacht", "Huisartsenpraktijk Uilenstede", "Antibiotica",
+                 "Verwijzingen naar de medisch specialist", "Bron: Vektis", "betrouwbaarheidsinterval"):
+        assert text in html, text
+    assert html.count("index ") > 4 * 30  # every practice has an index for every indicator
+    assert "def " not in html and "import " not in html  # code is hidden
+    collector = ResourceCollector()
+    collector.feed(html)
+    outside = [(t, a) for t, a in collector.addresses if not a.startswith("data:")]
+    assert outside == []
+    assert html.count("data:image/png;base64") >= 2  # charts are inside the file
+
+
+def test_plain_papermill_runs_the_notebook_with_a_params_file(tmp_path):
+    out = tmp_path / "o.ipynb"
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "papermill"), "notebooks/group_mirror.ipynb",
+         str(out), "-f", "params/fto-diemen.yaml"],
+        capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert done.returncode == 0, done.stderr[-2000:]
+    executed = nbformat.read(out, as_version=4)
+    outputs = "".join(str(o) for c in executed.cells for o in c.get("outputs", []))
+    assert "FTO Diemen" in outputs or "Diemen" in outputs
+    assert "geen Praktijkspiegel" in outputs  # the practice without a mirror takes part
+
+
+def test_a_failing_group_does_not_stop_the_others(tmp_path):
+    good = tmp_path / "good.yaml"
+    broken = tmp_path / "broken.yaml"
+    invalid = tmp_path / "invalid.yaml"
+    text = (DATA / "mini-group.yaml").read_text().replace("data_dir: mini", f"data_dir: {DATA / 'mini'}")
+    good.write_text(text.replace("hagro-mini", "good"))
+    broken.write_text(text.replace("hagro-mini", "broken"))
+    invalid.write_text(text.replace("hagro-mini", "invalid").replace('"01000003"', '"01099999"'))
+    out = tmp_path / "outputs"
+    # a stale handout from an earlier run must not survive a failed run
+    output_files(out, "broken")["handout"].parent.mkdir(parents=True)
+    output_files(out, "broken")["handout"].write_text("old")
+
+    results = {r.group_id: r for r in run_groups([broken, good, invalid], out, notebook=RAISES,
+                                                  progress=False)}
+    assert results["good"].status == "ok"
+    assert output_files(out, "good")["handout"].exists()
+    assert results["broken"].status == "failed"
+    assert "deliberate failure for group broken" in results["broken"].error
+    broken_files = output_files(out, "broken")
+    assert not broken_files["handout"].exists() and not broken_files["notebook"].exists()
+    failed_nb = nbformat.read(broken_files["failed_notebook"], as_version=4)
+    assert "RuntimeError" in str(failed_nb.cells)  # kept for inspection, with the error
+    assert "deliberate failure" in broken_files["failed"].read_text()
+    assert results["invalid"].status == "invalid"
+    assert "01099999 is not in the data" in results["invalid"].error
+    assert not list(out.rglob("*.partial*"))
+
+
+def test_a_group_that_recovers_loses_its_failure_files(tmp_path):
+    params = tmp_path / "g.yaml"
+    text = (DATA / "mini-group.yaml").read_text().replace("data_dir: mini", f"data_dir: {DATA / 'mini'}")
+    params.write_text(text.replace("hagro-mini", "broken"))
+    out = tmp_path / "outputs"
+    assert run_group(params, out, notebook=RAISES).status == "failed"
+    params.write_text(text.replace("hagro-mini", "fixed"))
+    shutil.copytree(out / "broken", out / "fixed")
+    assert run_group(params, out, notebook=RAISES).status == "ok"
+    files = output_files(out, "fixed")
+    assert files["handout"].exists() and not files["failed"].exists()
+    assert not files["failed_notebook"].exists()
+
+
+def test_cli_run_and_check_and_costs(tmp_path):
+    shutil.copytree(DATA / "mini", tmp_path / "mini")
+    shutil.copy(DATA / "mini-group.yaml", tmp_path / "group.yaml")  # data_dir relative to it
+    runner = CliRunner()
+    result = runner.invoke(main, ["run", str(tmp_path / "group.yaml"), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert "1 of 1 group(s) made their handout." in result.output
+    html = (tmp_path / "out" / "hagro-mini" / "handout.html").read_text()
+    assert "Praktijk Nieuw" in html and "geen Praktijkspiegel" in html
+
+    result = runner.invoke(main, ["check", str(DATA / "bad" / "params_unknown_practice.yaml")])
+    assert result.exit_code == 1
+    assert "params_unknown_practice.yaml, row 10, field 'practices[2].agb'" in result.output
+
+    result = runner.invoke(main, ["costs", "--patients", "2095"])
+    assert result.exit_code == 0
+    assert all(figure in result.output for figure in ("1676.00", "154.75", "464.25"))
+
+
+def test_cli_run_exit_code_is_not_zero_when_a_group_fails(tmp_path):
+    result = CliRunner().invoke(main, ["run", str(DATA / "bad" / "params_unknown_practice.yaml"),
+                                       "--out", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "0 of 1 group(s) made their handout." in result.output
