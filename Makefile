@@ -16,6 +16,7 @@ help: ## List the targets
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "spiegelkit needs Python 3.11 or newer: run make with PYTHON=python3.11 (or newer)")'
+	@echo "Setting up spiegelkit in $(VENV) (the first time takes a few minutes)..."
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[test]"

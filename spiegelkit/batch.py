@@ -29,6 +29,9 @@ from spiegelkit.outputs import atomic_path, remove, write_text
 
 GROUP_NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "group_mirror.ipynb"
 CELL_TIMEOUT = 600  # seconds a single cell may take before the group is failed
+# The kernel's own log (a TCP notice at start, a spurious KeyboardInterrupt at shutdown)
+# only alarms users; cell errors still reach the notebook and a dead kernel still raises.
+KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL"]
 
 
 @dataclass(frozen=True)
@@ -74,7 +77,7 @@ def run_group(params_path: Path, out_root: Path = Path("outputs"),
                     str(notebook), str(executed),
                     parameters=params.notebook_parameters(params_path.parent),
                     kernel_name="python3", progress_bar=False, cwd=str(Path(notebook).parent),
-                    execution_timeout=CELL_TIMEOUT,
+                    execution_timeout=CELL_TIMEOUT, extra_arguments=KERNEL_ARGUMENTS,
                 )
             except Exception:
                 if executed.exists() and executed.stat().st_size:

@@ -58,3 +58,11 @@ def test_group_notebook_defaults_are_a_valid_demo_group():
     exec(cell.source, namespace)
     params = GroupParams.from_namespace(namespace)
     assert params.data_dir == "demo" and params.practices
+
+
+def test_papermill_infers_every_parameter_of_the_group_notebook():
+    import papermill
+
+    inferred = papermill.inspect_notebook(str(ROOT / "notebooks" / "group_mirror.ipynb"))
+    assert list(inferred) == list(GroupParams.model_fields)
+    assert all(p["help"] for p in inferred.values()), "papermill could not read a comment"
