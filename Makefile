@@ -9,7 +9,7 @@ JOBS   ?= 2
 PARAMS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help env handouts test lab check demo-data clean
+.PHONY: help env browser handouts test lab check demo-data clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -30,7 +30,10 @@ handouts: $(STAMP) ## Check every group in params/ and make its handout in outpu
 check: $(STAMP) ## Validate params, data and catalogue without running any notebook
 	$(BIN)/spiegelkit check $(PARAMS)
 
-test: $(STAMP) ## Run the test suite
+browser: ## Install Debian's chromium for the browser tests when missing
+	@tests/support/install-chromium.sh
+
+test: $(STAMP) browser ## Run the test suite (installs chromium for the browser tests if needed)
 	$(BIN)/python -m pytest
 
 lab: $(STAMP) ## Open JupyterLab on notebooks/

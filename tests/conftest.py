@@ -23,3 +23,42 @@ def replace_table(params: Path, bad_file: str, table: str) -> None:
     for old in target.parent.glob(f"{table}.*"):
         old.unlink()
     shutil.copy(source, target)
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Debian Chromium driven by Playwright (never a downloaded browser)."""
+    import os
+
+    if not CHROMIUM.exists():
+        if os.environ.get("CI"):
+            pytest.fail("Chromium is missing: make test installs it (tests/support/install-chromium.sh)")
+        pytest.skip("Chromium is missing: run 'make test' (it installs Debian's chromium) "
+                    "or tests/support/install-chromium.sh")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                              args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh page that records every request leaving file:/data: and every console error."""
+    context = browser.new_context(viewport={"width": 1100, "height": 1400})
+    page = context.new_page()
+    page.outside_requests = []
+    page.console_errors = []
+    page.on("request", lambda r: None if r.url.startswith(("file:", "data:", "about:"))
+            else page.outside_requests.append(r.url))
+    page.on("console", lambda m: page.console_errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: page.console_errors.append(str(e)))
+    yield page
+    context.close()
