@@ -9,13 +9,14 @@ how to read it (polarity) and which follow-up fits it.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import pandas as pd
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from spiegelkit.problems import Problem, choice_hint, did_you_mean, display_path
+from spiegelkit.stats import COST_CV_DEFAULT
 from spiegelkit.yamlfile import SafeTextLoader, line_of
 
 DEFAULT_CATALOGUE = Path(__file__).parent / "data" / "indicators.yaml"
@@ -57,6 +58,20 @@ class Indicator(BaseModel):
     polarity: Literal["high_is_good", "low_is_good", "no_judgement"]
     follow_up: Literal[tuple(FOLLOW_UPS)]  # type: ignore[valid-type]
     influenceable: bool
+    # Coefficient of variation of the annual cost per person: the width of a cost indicator's
+    # interval (stats.standardised_cost_ratio). Cost indicators only; default COST_CV_DEFAULT.
+    cost_cv: Annotated[float, Field(gt=0)] | None = Field(None, validate_default=True)
+
+    @field_validator("cost_cv")
+    @classmethod
+    def _cost_cv_for_costs_only(cls, value: float | None, info: ValidationInfo) -> float | None:
+        if "statistic" not in info.data:  # the statistic itself is wrong: reported already
+            return value
+        if info.data["statistic"] != "cost":
+            if value is not None:
+                raise ValueError("cost_cv applies only to indicators with statistic 'cost'")
+            return None
+        return COST_CV_DEFAULT if value is None else value
 
 
 def load_catalogue(path: Path | None = None) -> tuple[pd.DataFrame, list[Problem]]:
@@ -114,6 +129,8 @@ def _message(err) -> str:
 
 
 def _hint(err) -> str:
+    if err["type"] == "value_error" and err["loc"] == ("cost_cv",):
+        return "remove cost_cv here: it sets the interval of cost indicators only"
     if err["type"] == "extra_forbidden":
         return did_you_mean(str(err["loc"][-1]), Indicator.model_fields)
     if err["type"] == "missing":

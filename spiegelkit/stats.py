@@ -398,8 +398,10 @@ def standardised_cost_ratio(observed, expected, persons, confidence: float = 0.9
     for total annual costs per insured person, lower (about 1 to 2) for GP care alone; a
     log-normal distribution with CV 3 has a log-scale standard deviation of
     ``sqrt(ln(1 + 3^2)) = 1.52``. The default sits in that range and errs towards wider
-    intervals for the less skewed domains. When per-person cost data are available, use
-    their own standard deviation / mean.
+    intervals for the less skewed domains. The indicator catalogue sets a CV per cost
+    indicator (``cost_cv`` in ``spiegelkit/data/indicators.yaml``, from 1.5 for GP care to 10
+    for mental-health care, each with its basis). When per-person cost data are available,
+    use their own standard deviation / mean.
 
     The interval ignores uncertainty in the expected cost and any clustering of costs
     within households. With few persons the normal approximation understates the upper
@@ -1008,7 +1010,8 @@ _STATISTICS = ("proportion", "rate", "cost")
 
 
 def compare_with_expected(observed, expected, statistic, denominator=None,
-                          polarity="no_judgement", confidence=0.95) -> pd.DataFrame:
+                          polarity="no_judgement", confidence=0.95,
+                          cost_cv: float | None = None) -> pd.DataFrame:
     """Each practice's figure against its expected value: index, intervals, significance.
 
     Parameters
@@ -1029,6 +1032,10 @@ def compare_with_expected(observed, expected, statistic, denominator=None,
         Fills the ``judgement`` column; the Dutch text stays neutral.
     confidence : float, default 0.95
         Level of ``lower``/``upper``; the 99.8% interval is always added.
+    cost_cv : float, optional
+        Coefficient of variation of the annual cost per person, for ``"cost"`` only (the
+        catalogue's ``cost_cv`` of the indicator); ``None`` means :data:`COST_CV_DEFAULT`.
+        The ``method`` column names the value used.
 
     Returns
     -------
@@ -1037,7 +1044,7 @@ def compare_with_expected(observed, expected, statistic, denominator=None,
         x 100), ``lower_998``, ``upper_998`` (x 100), ``significance`` (code of
         :func:`significance_band` against 100), ``significance_nl`` (neutral Dutch text),
         ``small_numbers`` (observed count below 10; always False for costs), ``method``
-        (e.g. ``"exact Poisson (Garwood)"``, ``"Byar"``, ``"normal approximation, CV 3.0"``),
+        (e.g. ``"exact Poisson (Garwood)"``, ``"Byar"``, ``"normal approximation, CV 1.5"``),
         ``confidence``, and ``judgement`` (:func:`significance_judgement` for ``polarity``).
         Rows with missing observed or expected values get ``not_calculated``.
     """
@@ -1058,10 +1065,11 @@ def compare_with_expected(observed, expected, statistic, denominator=None,
 
     if statistic == "cost":
         d = np.atleast_1d(a["denominator"])
-        ratio, lower, upper = standardised_cost_ratio(o, e, d, confidence)
-        _, lower_998, upper_998 = standardised_cost_ratio(o, e, d, OUTER_CONFIDENCE)
+        cv = COST_CV_DEFAULT if cost_cv is None else cost_cv
+        ratio, lower, upper = standardised_cost_ratio(o, e, d, confidence, cv)
+        _, lower_998, upper_998 = standardised_cost_ratio(o, e, d, OUTER_CONFIDENCE, cv)
         small = np.zeros(o.shape, dtype=bool)
-        method = np.full(o.shape, COST_METHOD.format(cv=float(COST_CV_DEFAULT)), dtype=object)
+        method = np.full(o.shape, COST_METHOD.format(cv=float(cv)), dtype=object)
     else:
         ratio, lower, upper = standardised_ratio(o, e, confidence)
         _, lower_998, upper_998 = standardised_ratio(o, e, OUTER_CONFIDENCE)

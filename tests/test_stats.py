@@ -498,6 +498,18 @@ def test_compare_with_expected_costs():
     assert not table.loc[0, "small_numbers"]
 
 
+def test_compare_with_expected_costs_with_an_indicator_cv():
+    # [HAND] 400 persons, CV 1.5: relative standard error 1.5 / 20 = 0.075; at 99.8% z = 3.0902
+    table = stats.compare_with_expected([1.1e6], [1.0e6], "cost", denominator=[400], cost_cv=1.5)
+    assert table.loc[0, "upper"] == approx(110 * (1 + Z95 * 0.075))
+    assert table.loc[0, "lower_998"] == approx(110 * (1 - NormalDist().inv_cdf(0.999) * 0.075))
+    assert table.loc[0, "method"] == "normal approximation, CV 1.5"
+    default = stats.compare_with_expected([1.1e6], [1.0e6], "cost", denominator=[400], cost_cv=None)
+    assert default.loc[0, "method"] == f"normal approximation, CV {stats.COST_CV_DEFAULT}"
+    with pytest.raises(ValueError, match="cost_cv must be a positive number"):
+        stats.compare_with_expected([1.1e6], [1.0e6], "cost", denominator=[400], cost_cv=0)
+
+
 def test_compare_with_expected_missing_values_are_not_calculated():
     table = stats.compare_with_expected([12, np.nan], [10.0, 10.0], "rate")
     assert table.loc[1, "significance"] == "not_calculated"
