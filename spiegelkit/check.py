@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from spiegelkit.dataset import MirrorData, check_data
+from spiegelkit.facilitation import mirror_status
+from spiegelkit.meetings import load_records
 from spiegelkit.params import GroupParams, load_params
 from spiegelkit.problems import Problem, did_you_mean, display_path
 from spiegelkit.yamlfile import line_of, read_yaml
@@ -19,6 +21,7 @@ class GroupCheck:
     params: GroupParams | None
     data: MirrorData | None
     problems: list[Problem] = field(default_factory=list)
+    mirrors: list = field(default_factory=list)  # facilitation.MirrorStatus per practice
 
     @property
     def ok(self) -> bool:
@@ -30,7 +33,8 @@ class GroupCheck:
 
 
 def check_group(path: Path) -> GroupCheck:
-    """Validate one group's params, its data folder and the group against the data."""
+    """Validate one group's params, its data folder, its meeting records and the group
+    against the data; note per practice whether its mirror was received."""
     path = Path(path)
     params, problems = load_params(path)
     if params is None:
@@ -45,9 +49,11 @@ def check_group(path: Path) -> GroupCheck:
         return GroupCheck(path, params, None, problems)
     data, data_problems = check_data(folder)
     problems += data_problems
+    problems += load_records(path.parent, params)[1]
     if data is not None:
         problems += _group_problems(path, params, data)
-    return GroupCheck(path, params, data, problems)
+    mirrors = mirror_status(params, data) if data is not None else []
+    return GroupCheck(path, params, data, problems, mirrors)
 
 
 def check_groups(paths: list[Path]) -> list[GroupCheck]:
@@ -81,4 +87,27 @@ def _group_problems(path: Path, params: GroupParams, data: MirrorData) -> list[P
                 f"{params.data_year} (years present: {', '.join(map(str, sorted(years))) or 'none'})",
                 **where, hint="choose a data_year that the mirrors cover, or add the data",
             ))
+    problems += _option_problems(file, root, params, data)
+    return problems
+
+
+def _option_problems(file: str, root, params: GroupParams, data: MirrorData) -> list[Problem]:
+    """Pinned and dropped talking points must name indicators of the catalogue."""
+    known = set(data.catalogue["id"])
+    problems = []
+    for key in ("pinned", "dropped"):
+        for i, indicator in enumerate(getattr(params.options, key)):
+            if indicator not in known:
+                problems.append(Problem(
+                    file, f"indicator '{indicator}' is not in the indicator catalogue",
+                    row=line_of(root, ["options", key, i]), field=f"options.{key}[{i}]",
+                    hint=did_you_mean(indicator, known),
+                ))
+    agbs = [p.agb for p in params.practices]
+    if params.focus_agb and params.focus_agb not in agbs:
+        problems.append(Problem(
+            file, f"focus_agb {params.focus_agb} is not one of the group's practices",
+            row=line_of(root, ["focus_agb"]), field="focus_agb",
+            hint="leave focus_agb empty for the group handout, or name a practice of the group",
+        ))
     return problems

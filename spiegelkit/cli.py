@@ -48,6 +48,8 @@ def check(params: tuple[str, ...]) -> None:
         click.echo(f"{display_path(result.path)}: {status}")
         for problem in result.problems:
             click.echo("  " + str(problem).replace("\n", "\n  "))
+        for mirror in result.mirrors:
+            click.echo(f"  info: practice {mirror.agb} ({mirror.name}): {mirror}")
     click.echo(f"checked {len(results)} group(s): "
                f"{sum(r.ok for r in results)} ok, {sum(not r.ok for r in results)} with errors")
     sys.exit(1 if errors else 0)
@@ -156,3 +158,52 @@ def costs(patients, meetings, supplement, fee_per_practice, fee_per_patient, as_
         click.echo(json.dumps(costs_json(list(patients), tariffs), indent=2, ensure_ascii=False))
     else:
         click.echo(render_costs_text(list(patients), tariffs), nl=False)
+
+
+@main.command()
+@click.argument("params", type=click.Path(exists=True, dir_okay=False))
+@click.option("--meeting", "meeting", required=True, type=click.IntRange(min=1),
+              help="Number of the meeting whose record becomes the verslag.")
+@click.option("--out", default="outputs", show_default=True, type=click.Path(file_okay=False),
+              help="Folder for the per-group outputs.")
+def report(params: str, meeting: int, out: str) -> None:
+    """Write the verslag of one meeting: OUT/<group id>/verslag-<n>.html.
+
+    PARAMS is the group's params file; the record is meetings/<group id>/meeting-<n>.yaml
+    beside it.
+    """
+    from spiegelkit.facilitation import write_report
+    from spiegelkit.problems import InputError
+
+    try:
+        path = write_report(Path(params), meeting, Path(out))
+    except InputError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"verslag: {display_path(path)}")
+
+
+@main.command()
+@click.argument("params", nargs=-1, type=click.Path(dir_okay=False))
+@click.option("--year", type=click.IntRange(2000, 2100), default=None,
+              help="Calendar year to count (default: this year).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for machines.")
+def compliance(params: tuple[str, ...], year: int | None, as_json: bool) -> None:
+    """The year's obligations per practice across all groups: meetings, reports, signed lists,
+    provider talks, and what is still needed.
+
+    PARAMS are group params files (default: params/*.yaml); each group's records are read
+    from meetings/<group id>/ beside its params file.
+    """
+    import datetime as dt
+    import json
+
+    from spiegelkit.compliance import compliance_text, year_obligations
+    from spiegelkit.problems import InputError
+
+    result = year_obligations(_params_paths(params), year or dt.date.today().year)
+    if any(p.is_error for p in result.problems):
+        raise click.ClickException(str(InputError(result.problems)))
+    if as_json:
+        click.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
+    else:
+        click.echo(compliance_text(result), nl=False)

@@ -38,6 +38,7 @@ import yaml
 
 from spiegelkit.tables import AGE_BANDS, SEXES
 from spiegelkit.outputs import write_csv
+from spiegelkit.params import GROUP_TYPES
 
 DATA = Path(__file__).parent / "data"
 YEARS = [2020, 2021, 2022, 2023, 2024]
@@ -234,13 +235,17 @@ def draw_observed(statistic: np.ndarray, mean: np.ndarray, denominator: np.ndarr
 def write_demo_data(out_dir: Path | str, seed: int = 2026) -> None:
     """Write the demo region's practices.csv, population.csv, mirror.csv and reference.csv
     to `out_dir`. The same seed gives byte-identical files."""
-    out_dir = Path(out_dir)
     rng = np.random.default_rng(seed)
-    region = load_region()
     calibration = load_calibration()
+    write_region_data(load_region(), out_dir, calibration, national_reference(calibration), rng)
+
+
+def write_region_data(region: dict, out_dir: Path | str, calibration: pd.DataFrame,
+                      reference: pd.DataFrame, rng: np.random.Generator) -> None:
+    """Write the four tables of one region (the format of demo_region.yaml) to `out_dir`."""
+    out_dir = Path(out_dir)
     practices = practice_table(region, rng)
     population = population_table(practices, region["profiles"], rng)
-    reference = national_reference(calibration)
     mirror = mirror_table(practices, population, reference, calibration, region["profiles"], rng)
     latest = population[population["year"] == DATA_YEAR].groupby("agb", sort=False)["patients"].sum()
     practices["registered_patients"] = practices["agb"].map(latest)
@@ -280,7 +285,7 @@ def group_params(group: dict, profiles: dict, data_dir: str = "demo") -> dict:
         "group_id": group["group_id"],
         "group_name": group["group_name"],
         "group_type": group["group_type"],
-        "meeting_number": 1,
+        "meeting_number": group.get("meeting_number", 1),
         "meeting_date": _Quoted(group["meeting_date"]),
         "data_year": DATA_YEAR,
         "data_dir": data_dir,
@@ -290,17 +295,121 @@ def group_params(group: dict, profiles: dict, data_dir: str = "demo") -> dict:
     }
 
 
-def write_demo_params(out_dir: Path | str, data_dir: str = "demo") -> dict[str, Path]:
+PARTICIPANTS = {"solo": 1, "duo": 2, "groep": 2}  # expected people per practice: at most 10 with 2 facilitators
+FIRST_NAMES = ["Eva", "Pieter", "Fatma", "Jeroen", "Lotte", "Mohamed", "Sophie", "Ruud", "Anouk",
+               "Daan", "Ilse", "Kees", "Nadia", "Thijs", "Marloes", "Youssef", "Femke", "Wouter"]
+SURNAMES = ["Bakker", "de Boer", "Mulder", "Smit", "Meijer", "de Graaf", "Hendriks", "Koster",
+            "Yildiz", "van Leeuwen", "Dekker", "Brouwer", "Vermeulen", "Kaya", "Postma", "Schouten"]
+
+
+def demo_participants(practice: dict) -> list[str]:
+    """Invented names of a demo practice's expected participants, fixed by its AGB code."""
+    rng = np.random.default_rng(int(practice["agb"]))
+    firsts = rng.choice(FIRST_NAMES, PARTICIPANTS[practice["size"]], replace=False)
+    lasts = rng.choice(SURNAMES, PARTICIPANTS[practice["size"]], replace=False)
+    return [f"{first} {last}" for first, last in zip(firsts, lasts)]
+
+
+def write_demo_params(out_dir: Path | str, data_dir: str = "demo",
+                      region: dict | None = None) -> dict[str, Path]:
     """Write one params file per demo group, ``<out_dir>/<group_id>.yaml``; returns the paths
-    by group id. `data_dir` is written as is ("demo" = the bundled demo data)."""
+    by group id. `data_dir` is written as is ("demo" = the bundled demo data). `region`:
+    another region than the demo region (see :func:`national_regions`)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    region = load_region()
+    region = region or load_region()
     paths = {}
     for group in region["groups"]:
-        text = yaml.dump(group_params(group, region["profiles"], data_dir), Dumper=_ParamsDumper,
-                         sort_keys=False, allow_unicode=True, width=100)
+        params = group_params(group, region["profiles"], data_dir)
+        for entry, practice in zip(params["practices"], group["practices"]):
+            entry["participants"] = demo_participants(practice)
+        text = yaml.dump(params, Dumper=_ParamsDumper, sort_keys=False, allow_unicode=True, width=100)
         path = out_dir / f"{group['group_id']}.yaml"
         path.write_text(f"# Demo group of spiegelkit (fictitious practices).\n{text}", encoding="utf-8")
         paths[group["group_id"]] = path
+    return paths
+
+
+# --- a national set, to try batches at scale ------------------------------------------------
+
+REGION_PRACTICES = 125  # practices per regional data folder
+GROUP_SIZES = {3: 0.35, 4: 0.45, 5: 0.20}  # practices per group: 3.85 on average
+SIZE_SHARES = {"solo": 0.34, "duo": 0.43, "groep": 0.23}  # Nivel 2017
+GROUP_TYPE_SHARES = {"hagro": 0.55, "fto": 0.25, "dto": 0.10, "zorggroep": 0.10}
+PROFILE_SHARES = {"studenten": 0.02, "azc": 0.03, "verpleeghuis": 0.05, "platteland": 0.10}
+WITHOUT_MIRROR = 0.01  # share of practices taken over recently: no mirror yet
+PRACTICE_NAMES = ["De Linde", "De Eik", "Het Kompas", "De Vaart", "Centrum", "De Brug", "Oost",
+                  "West", "Noord", "Zuid", "De Akker", "Het Anker", "De Molen", "De Haven",
+                  "Parkzicht", "De Dijk", "Het Plein", "De Poort", "De Wetering", "Rijnzicht"]
+NAME_KINDS = ["Huisartsenpraktijk", "Huisartsen", "Gezondheidscentrum"]
+
+
+def national_regions(practices: int = 5000, seed: int = 2026) -> list[tuple[str, dict]]:
+    """Fictitious regions of about REGION_PRACTICES practices each, ``practices`` in all, in
+    groups of 3 to 5: (region id, region in the format of demo_region.yaml). 5,000 practices
+    make about 1,300 groups, the national scale of spiegelbijeenkomsten."""
+    rng = np.random.default_rng(seed)
+    demo = load_region()
+    facilitators = sorted({name for group in demo["groups"] for name in group["facilitators"]})
+    codes = rng.choice(1_000_000, practices, replace=False)
+    regions, start = [], 0
+    for number, count in enumerate(_split(practices, REGION_PRACTICES), start=1):
+        region_id = f"regio-{number:02d}"
+        members = [_national_practice(f"01{code:06d}", rng) for code in codes[start:start + count]]
+        start += count
+        groups, first = [], 0
+        for k, size in enumerate(_group_sizes(count, rng), start=1):
+            group_type = str(rng.choice(list(GROUP_TYPE_SHARES), p=list(GROUP_TYPE_SHARES.values())))
+            groups.append({
+                "group_id": f"{region_id}-{group_type}-{k:02d}",
+                "group_name": f"{GROUP_TYPES[group_type][0].upper()}{GROUP_TYPES[group_type][1:]} "
+                              f"regio {number} nr. {k}",
+                "group_type": group_type,
+                "meeting_date": f"2026-{rng.integers(1, 5):02d}-{rng.integers(1, 29):02d}",
+                "facilitators": [str(n) for n in rng.choice(facilitators, 2, replace=False)],
+                "practices": members[first:first + size],
+            })
+            first += size
+        regions.append((region_id, {"profiles": demo["profiles"], "groups": groups}))
+    return regions
+
+
+def _split(total: int, most: int) -> list[int]:
+    """`total` in nearly equal parts of at most `most`."""
+    parts = -(-total // most)
+    return [total // parts + (i < total % parts) for i in range(parts)]
+
+
+def _group_sizes(practices: int, rng: np.random.Generator) -> list[int]:
+    """Group sizes of 3 to 5 adding up to `practices` (at least 3)."""
+    groups = max(1, min(practices // 3, round(practices / sum(k * p for k, p in GROUP_SIZES.items()))))
+    extra = practices - 3 * groups  # handed out one at a time, at most 2 per group
+    slots = rng.permutation(np.repeat(np.arange(groups), 2))[:extra]
+    return [3 + int(n) for n in np.bincount(slots, minlength=groups)]
+
+
+def _national_practice(agb: str, rng: np.random.Generator) -> dict:
+    profile = rng.choice([*PROFILE_SHARES, ""], p=[*PROFILE_SHARES.values(), 1 - sum(PROFILE_SHARES.values())])
+    practice = {"agb": agb,
+                "name": f"{rng.choice(NAME_KINDS)} {rng.choice(PRACTICE_NAMES)}",
+                "size": str(rng.choice(list(SIZE_SHARES), p=list(SIZE_SHARES.values())))}
+    if profile:
+        practice["profile"] = str(profile)
+    if rng.random() < WITHOUT_MIRROR:
+        practice["has_mirror"] = False
+    return practice
+
+
+
+def write_national_demo(out_dir: Path | str, practices: int = 5000, seed: int = 2026) -> dict[str, Path]:
+    """Write a national demo set: ``<out_dir>/regio-NN/`` (the four tables of each region)
+    and ``<out_dir>/params/`` (one params file per group); returns the params paths by group id."""
+    out_dir = Path(out_dir)
+    rng = np.random.default_rng(seed)
+    calibration = load_calibration()
+    reference = national_reference(calibration)
+    paths = {}
+    for region_id, region in national_regions(practices, seed):
+        write_region_data(region, out_dir / region_id, calibration, reference, rng)
+        paths.update(write_demo_params(out_dir / "params", data_dir=f"../{region_id}", region=region))
     return paths

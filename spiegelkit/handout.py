@@ -1,22 +1,27 @@
-"""HTML fragments of the handout, rendered from Jinja templates with autoescaping.
+"""The handout's sections as HTML, rendered from Jinja templates with autoescaping.
 
-Every name and note from params or data reaches the page as text: a practice called
-``<script>alert(1)</script>`` is shown literally and runs nothing. Cells of the group
-notebook display what these functions return.
+:class:`Handout` gathers what a group's handout needs once (data, comparison, regional
+context, talking points) and has one method per section; the group notebook calls them in
+order. Every name and note from params or data reaches the page as text: a practice called
+``<script>alert(1)</script>`` is shown literally and runs nothing.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 import jinja2
 import pandas as pd
 
-from spiegelkit import dutch
+from spiegelkit import charts, dutch
 from spiegelkit.catalogue import DOMAINS, FOLLOW_UPS
-from spiegelkit.compare import practice_labels
-from spiegelkit.dataset import MirrorData
+from spiegelkit.compare import (changes_since, compare_group, compare_region, population_summary,
+                                practice_labels)
+from spiegelkit.dataset import MirrorData, load_data, national_population
 from spiegelkit.params import DEMO_DATA, GROUP_TYPES, GroupParams
+from spiegelkit.talking_points import TalkingPoint, talking_points
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -43,9 +48,18 @@ class Html(str):
     def _repr_html_(self) -> str:
         return str(self)
 
+    def __repr__(self) -> str:  # the plain-text twin of the output stays small
+        return f"<HTML, {len(self)} characters>"
+
 
 def render(template: str, **context) -> Html:
     return Html(_env.get_template(template).render(**context))
+
+
+def join_html(*parts) -> Html:
+    """Several displayable parts (Html, Chart, None) as one piece of HTML."""
+    return Html("\n".join(p._repr_html_() if hasattr(p, "_repr_html_") else str(p)
+                          for p in parts if p is not None))
 
 
 def is_demo(data: MirrorData) -> bool:
@@ -60,68 +74,220 @@ def source_line(data: MirrorData) -> str:
     return "Bron: Vektis Praktijkspiegel."
 
 
-def cover(params: GroupParams, data: MirrorData) -> Html:
-    """Title block: group, meeting, practices, data year and its lag, source, how to read."""
-    practices = data.practices.set_index("agb")
-    labels = practice_labels(params, data)
-    rows = []
-    for entry in params.practices:
-        known = entry.agb in practices.index
-        rows.append(dict(
-            label=labels[entry.agb], agb=entry.agb,
-            patients=practices.at[entry.agb, "registered_patients"] if known else None,
-            has_mirror=bool(practices.at[entry.agb, "has_mirror"]) if known else False,
-            note=entry.note,
-        ))
-    return render(
-        "cover.html.j2", params=params, group_type=GROUP_TYPES[params.group_type],
-        practices=rows, lag=params.meeting_date.year - params.data_year,
-        source=source_line(data), confidence=params.options.confidence,
-    )
+def confidence_text(confidence: float) -> str:
+    return f"{dutch.number(confidence * 100, 1 if confidence > 0.99 else 0)}%"
 
 
-def population_table(summary: pd.DataFrame) -> Html:
-    """The practices' populations side by side with national."""
-    return render("population.html.j2", summary=summary.reset_index(), )
+@dataclass
+class Handout:
+    """Everything one handout (group or per-practice version) is made from."""
 
+    params: GroupParams
+    data: MirrorData
+    table: pd.DataFrame  # compare_group: every year, every indicator
+    region: pd.DataFrame  # compare_region for the data year: anonymous context
+    labels: dict[str, str]  # AGB -> name as shown in this handout
+    points: list[TalkingPoint] = field(default_factory=list)
 
-def comparison_tables(table: pd.DataFrame, year: int) -> Html:
-    """Per domain a table: indicators down, practices across, value and index with interval."""
-    current = table[table["year"] == year]
-    practices = list(dict.fromkeys(current["practice"]))
-    sections = []
-    for domain, rows in current.groupby("domain", sort=False):
+    @classmethod
+    def build(cls, params: GroupParams, base: Path | None = None) -> "Handout":
+        data = load_data(params.data_path(base))
+        table = compare_group(data, params, focus=params.focus_agb)
+        region = compare_region(data, params.data_year, params.options.confidence)
+        options = params.options
+        points = talking_points(table, params.data_year, pinned=options.pinned,
+                                dropped=options.dropped, count=options.talking_points)
+        charts.use_handout_style()
+        return cls(params, data, table, region, practice_labels(params, data, params.focus_agb),
+                   points)
+
+    # -- who is who ------------------------------------------------------------------------
+    @property
+    def year(self) -> int:
+        return self.params.data_year
+
+    @property
+    def focus(self) -> str | None:
+        """The label of the practice this version is for (None: the group handout)."""
+        return self.labels.get(self.params.focus_agb) if self.params.focus_agb else None
+
+    @property
+    def shown_agbs(self) -> set[str]:
+        """AGB codes that may appear: all, unless other practices are pseudonymised."""
+        if self.params.options.pseudonymise:
+            return {self.params.focus_agb} if self.params.focus_agb else set()
+        return set(self.labels)
+
+    @property
+    def current(self) -> pd.DataFrame:
+        return self.table[self.table["year"] == self.year]
+
+    def _practices(self) -> list[dict]:
+        practices = self.data.practices.set_index("agb")
+        rows = []
+        for entry in self.params.practices:
+            known = entry.agb in practices.index
+            rows.append(dict(
+                label=self.labels[entry.agb],
+                agb=entry.agb if entry.agb in self.shown_agbs else "",
+                patients=int(practices.at[entry.agb, "registered_patients"]) if known else None,
+                has_mirror=bool(practices.at[entry.agb, "has_mirror"]) if known else False,
+                note=entry.note, focus=entry.agb == self.params.focus_agb))
+        return rows
+
+    # -- sections, in handout order --------------------------------------------------------
+    def cover(self) -> Html:
+        """Group, meeting, practices, data year and its lag, source, how to read."""
+        return render(
+            "cover.html.j2", params=self.params, group_type=GROUP_TYPES[self.params.group_type],
+            practices=self._practices(), lag=self.params.meeting_date.year - self.year,
+            source=source_line(self.data), confidence=confidence_text(self.params.options.confidence),
+            focus=self.focus)
+
+    def lookback(self) -> Html:
+        """The previous meeting's agreements and how their indicators moved since."""
+        from spiegelkit.facilitation import lookback_html
+
+        return lookback_html(self.params, self.table)
+
+    def obligations(self) -> Html:
+        """The insurer's conditions for this year per practice, as of the meeting date."""
+        from spiegelkit.compliance import compliance_html
+
+        date = self.params.meeting_date
+        return compliance_html(self.params, date.year, today=date)
+
+    def agenda(self) -> Html:
+        """The meeting's agenda for 1.5-2 hours, built around the talking points."""
+        from spiegelkit.facilitation import agenda_html
+
+        points = [dict(title=p.title, follow_up=p.follow_up, indicator=p.indicator,
+                       question=p.question) for p in self.points if p.selected]
+        return agenda_html(self.params, points)
+
+    def attendance(self) -> Html:
+        """The attendance list with signature lines, to print."""
+        from spiegelkit.facilitation import attendance_html
+
+        return attendance_html(self.params, self.data)
+
+    def population(self) -> Html:
+        """List sizes, shares by age and sex against national, pyramids, facilitator notes."""
+        national = national_population()
+        summary = population_summary(self.data, self.params, self.year, national=national,
+                                     focus=self.params.focus_agb)
+        pyramid = charts.pyramid_chart(self.data.population, national, self.labels, self.year,
+                                       focus=self.focus)
+        notes = [p for p in self._practices() if p["note"]]
+        return join_html(render("population.html.j2", summary=summary.reset_index(),
+                                focus=self.focus, notes=notes), pyramid)
+
+    def no_mirror_note(self) -> Html:
+        """Practices without a mirror take part; say so instead of showing empty charts."""
+        without = [p["label"] for p in self._practices() if not p["has_mirror"]]
+        return render("no_mirror.html.j2", without=without)
+
+    def overview(self) -> Html:
+        """One heatmap of all indices, and a spine chart per practice against the region."""
+        practices = [self.focus] if self.focus in set(self.current["practice"]) else None
+        return join_html(charts.heatmap_chart(self.table, self.year, focus=self.focus),
+                         charts.spine_chart(self.table, self.region, self.year, practices))
+
+    def talking_points(self) -> Html:
+        """The preselected talking points as questions, and the runners-up."""
+        selected = [p for p in self.points if p.selected]
+        others = [p for p in self.points if not p.selected][:6]
+        return render("talking_points.html.j2", selected=selected, others=others, year=self.year)
+
+    def domains(self) -> Html:
+        """Per domain: the table, forest plot, funnel plots, trends and changes."""
+        parts = []
+        for domain in dict.fromkeys(self.current["domain"]):
+            rows = self.table[self.table["domain"] == domain]
+            parts += [
+                render("domain_heading.html.j2", title=DOMAINS.get(domain, domain)),
+                self._comparison_table(rows[rows["year"] == self.year]),
+                charts.forest_chart(rows, self.year, focus=self.focus),
+                charts.funnel_chart(rows, self.region, self.year, domain, focus=self.focus),
+                charts.trend_chart(rows, domain, focus=self.focus),
+                render("changes.html.j2", changes=changes_since(rows, self.year).to_dict("records"),
+                       year=self.year),
+            ]
+        return join_html(*parts)
+
+    def _comparison_table(self, current: pd.DataFrame) -> Html:
+        practices = list(dict.fromkeys(current["practice"]))
         indicators = []
-        for _, ind_rows in rows.groupby("indicator", sort=False):
-            first = ind_rows.iloc[0]
+        for _, rows in current.groupby("indicator", sort=False):
+            first = rows.iloc[0]
             cells = {r.practice: dict(
-                value=_value(r.value, r.statistic, r.multiplier),
-                index=r["index"], lower=r.lower, upper=r.upper,
-                mark=MARKS.get(r.significance, ("", ""))[0],
-                css=MARKS.get(r.significance, ("", ""))[1],
-                text=r.significance_nl, small=bool(r.small_numbers),
-            ) for _, r in ind_rows.iterrows()}
-            indicators.append(dict(title=first.title, unit=first.unit, cells=cells,
-                                   follow_up_text="" if first.follow_up == "none"
-                                   else FOLLOW_UPS[first.follow_up],
-                                   influenceable=bool(first.influenceable)))
-        sections.append(dict(title=DOMAINS.get(domain, domain), indicators=indicators))
-    methods = sorted(set(current["method"]))
-    confidence = float(current["confidence"].iloc[0]) if len(current) else 0.95
-    return render("comparison.html.j2", sections=sections, practices=practices,
-                  marks=MARKS, methods=methods, confidence=confidence, year=year)
+                value=_value(r.value, r.statistic), index=r["index"], lower=r.lower,
+                upper=r.upper, mark=MARKS.get(r.significance, ("", ""))[0],
+                css=MARKS.get(r.significance, ("", ""))[1], text=r.significance_nl,
+            ) for _, r in rows.iterrows()}
+            indicators.append(dict(
+                title=first.title, unit=first.unit, cells=cells,
+                follow_up="" if first.follow_up == "none" else FOLLOW_UPS[first.follow_up]))
+        methods = sorted(set(current["method"]))
+        return render("comparison.html.j2", indicators=indicators, practices=practices,
+                      focus=self.focus, methods=methods, year=self.year,
+                      confidence=confidence_text(self.params.options.confidence))
+
+    def costs(self) -> Html:
+        """Supplement against facilitation fee, an offline calculator, care-cost ranges."""
+        from spiegelkit.calculator import calculator_html
+        from spiegelkit.costs import Tariffs, costs_table, format_euro
+
+        practices = [p for p in self._practices() if p["patients"] is not None]
+        sizes = [p["patients"] for p in practices]
+        names = [p["label"] for p in practices]
+        costs = costs_table(sizes, Tariffs(), names).to_dict("records")
+        ranges = self._cost_ranges()
+        return join_html(
+            render("costs.html.j2", costs=costs, euro=format_euro, ranges=ranges, year=self.year,
+                   columns=list(dict.fromkeys(self.current["practice"])) + ["de groep"]),
+            Html(calculator_html(sizes, Tariffs(), names=names,
+                                 id_prefix=f"sk-calc-{self.params.group_id}")))
+
+    def _cost_ranges(self) -> list[dict]:
+        """Per cost indicator: the yearly difference if each practice moved to the group
+        median, as a range in whole euros per practice and for the group."""
+        from spiegelkit.costs import care_cost_whatif
+
+        current = self.current[self.current["statistic"] == "cost"]
+        if current.empty:
+            return []
+        whatif = care_cost_whatif(current, target="median")
+        whatif["who"] = whatif["agb"].map(self.labels).where(whatif["level"] == "practice", "de groep")
+        rows = []
+        for indicator, part in whatif.groupby("indicator", sort=False):
+            cells = {r.who: f"{dutch.euro(r.difference_lower, 0)} tot {dutch.euro(r.difference_upper, 0)}"
+                     for r in part.itertuples()}
+            rows.append(dict(title=current.loc[current["indicator"] == indicator, "title"].iloc[0],
+                             cells=cells))
+        return rows
+
+    def agreements_form(self) -> Html:
+        """A printable page to write the agreements on, led by the talking points."""
+        selected = [p for p in self.points if p.selected]
+        return render("agreements.html.j2", points=selected, empty_rows=4)
+
+    def appendix(self) -> Html:
+        """The data table of the data year, the methods, and the data to download."""
+        from spiegelkit.downloads import data_table, download_links
+
+        methods = sorted(set(self.table["method"]))
+        current = self.current
+        stem = f"practice-{self.params.focus_agb}" if self.params.focus_agb else "handout"
+        return join_html(
+            render("appendix.html.j2", rows=current.to_dict("records"), focus=self.focus,
+                   marks=MARKS, methods=methods, year=self.year,
+                   confidence=confidence_text(self.params.options.confidence),
+                   region_size=int(self.region["agb"].nunique())),
+            download_links(data_table(self.table, self.shown_agbs), stem))
 
 
-def _value(value: float, statistic: str, multiplier: float) -> str:
+def _value(value: float, statistic: str) -> str:
     if statistic == "cost":
         return dutch.euro(value, 0)
     return dutch.number(value, 1 if value < 100 else 0)
-
-
-def no_mirror_note(params: GroupParams, data: MirrorData) -> Html:
-    """A note for practices that take part without a mirror (no empty charts)."""
-    practices = data.practices.set_index("agb")
-    labels = practice_labels(params, data)
-    without = [labels[p.agb] for p in params.practices
-               if p.agb in practices.index and not practices.at[p.agb, "has_mirror"]]
-    return render("no_mirror.html.j2", without=without)

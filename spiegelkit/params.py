@@ -20,6 +20,8 @@ DEMO_DATA = Path(__file__).parent / "data" / "demo"
 SLUG = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 GROUP_TYPES = {"hagro": "hagro", "fto": "FTO-groep", "dto": "DTO-groep", "zorggroep": "zorggroep"}
 MIN_PRACTICES, MAX_PRACTICES = 3, 5
+MAX_PEOPLE = 10  # participants and facilitators together
+MIN_MINUTES, MAX_MINUTES = 90, 120  # a meeting lasts 1.5 to 2 hours
 
 
 class PracticeEntry(BaseModel):
@@ -29,6 +31,7 @@ class PracticeEntry(BaseModel):
 
     agb: str = Field(pattern=r"^\d{8}$", description="AGB code, 8 digits as text")
     note: str = Field("", description="known explanation, e.g. 'Verpleeghuis in de wijk'")
+    participants: list[str] = Field([], description="names of the people expected at the meeting")
 
 
 class Options(BaseModel):
@@ -38,6 +41,19 @@ class Options(BaseModel):
 
     confidence: Literal[0.95, 0.998] = 0.95
     pseudonymise: bool = False
+    talking_points: int = Field(4, ge=3, le=5, description="how many talking points to preselect")
+    pinned: list[str] = Field([], description="indicator ids always discussed, in this order")
+    dropped: list[str] = Field([], description="indicator ids never preselected")
+
+
+class AgendaItem(BaseModel):
+    """One item of a hand-written agenda (replaces the generated one)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: str = Field(min_length=1)
+    minutes: int = Field(ge=1, le=MAX_MINUTES)
+    note: str = ""
 
 
 class GroupParams(BaseModel):
@@ -55,6 +71,11 @@ class GroupParams(BaseModel):
     facilitators: list[str] = []
     practices: list[PracticeEntry] = Field(min_length=1)
     options: Options = Options()
+    focus_agb: str | None = Field(None, pattern=r"^\d{8}$", description=(
+        "AGB code of the practice a per-practice handout is for (spiegelkit run sets it); "
+        "empty for the group handout"))
+    mirror_cutoff: dt.date | None = None  # practices taken over after this date have no mirror
+    agenda: list[AgendaItem] = []  # empty: generated from the talking points
 
     @classmethod
     def from_namespace(cls, namespace: dict) -> "GroupParams":
@@ -85,6 +106,8 @@ HINTS = {
     "confidence": "use 0.95 or 0.998",
     "group_type": "use one of: " + ", ".join(GROUP_TYPES),
     "practices": "list the practices under 'practices:', each as '- agb: \"01001234\"'",
+    "mirror_cutoff": "write the date as \"2014-01-01\" (year-month-day, in quotes)",
+    "minutes": "give the minutes of the agenda item as a whole number, e.g. 15",
 }
 
 
@@ -138,7 +161,8 @@ def _model_at(loc) -> type[BaseModel]:
 
 
 def group_rule_problems(params: GroupParams, file: str, root=None) -> list[Problem]:
-    """Warnings for groups outside the rules of a good meeting (3-5 practices)."""
+    """Warnings for groups outside the rules of a good meeting (3-5 practices, at most 10
+    people, 1.5-2 hours)."""
     problems = []
     n = len(params.practices)
     if not MIN_PRACTICES <= n <= MAX_PRACTICES:
@@ -148,6 +172,23 @@ def group_rule_problems(params: GroupParams, file: str, root=None) -> list[Probl
             row=line_of(root, ["practices"]) if root is not None else None, field="practices",
             severity="warning",
             hint="with fewer, comparisons say little; with more, the meeting cannot discuss each practice",
+        ))
+    people = sum(len(p.participants) for p in params.practices) + len(params.facilitators)
+    if people > MAX_PEOPLE:
+        problems.append(Problem(
+            file, f"{people} people are expected (participants and facilitators); a "
+                  f"spiegelbijeenkomst has at most {MAX_PEOPLE}",
+            row=line_of(root, ["practices"]) if root is not None else None,
+            field="practices[].participants", severity="warning",
+            hint="in a larger group not everyone gets to speak: invite fewer people per practice",
+        ))
+    minutes = sum(item.minutes for item in params.agenda)
+    if params.agenda and not MIN_MINUTES <= minutes <= MAX_MINUTES:
+        problems.append(Problem(
+            file, f"the agenda takes {minutes} minutes; a spiegelbijeenkomst lasts "
+                  f"{MIN_MINUTES} to {MAX_MINUTES} minutes",
+            row=line_of(root, ["agenda"]) if root is not None else None, field="agenda",
+            severity="warning", hint="shorten or lengthen the items' minutes",
         ))
     agbs = [p.agb for p in params.practices]
     for i, agb in enumerate(agbs):

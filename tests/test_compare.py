@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 from conftest import DATA
+from spiegelkit.catalogue import load_catalogue
 from spiegelkit.check import check_group
 from spiegelkit.compare import compare_group, expected_by_indirect_standardisation, population_summary
 
@@ -61,6 +62,35 @@ def test_practice_without_mirror_has_no_rows_and_pseudonyms_hide_names(mini):
     table = compare_group(data, hidden)
     assert "01000004" not in set(table["agb"])
     assert set(table["practice"]) == {"Praktijk A", "Praktijk B", "Praktijk C"}
+
+
+def test_each_cost_indicator_gets_its_own_cv(mini_group):
+    # [HAND] De Linde, kosten_farmacie: 290,000 / 260,000 = 1.115385; 1000 patients, CV 4:
+    # margin 1.959964 x 4 / sqrt(1000) = 0.247918, upper 111.5385 x 1.247918 = 139.1909
+    catalogue = mini_group.parent / "mini" / "indicators.yaml"
+    catalogue.write_text(catalogue.read_text(encoding="utf-8") + "  cost_cv: 4.0\n",
+                         encoding="utf-8")
+    checked = check_group(mini_group)
+    table = compare_group(checked.data, checked.params).set_index(["agb", "indicator"])
+    linde = table.loc[("01000001", "kosten_farmacie")]
+    assert linde["method"] == "normal approximation, CV 4.0"
+    assert linde["upper"] == pytest.approx(139.1909, abs=5e-5)
+    assert table.loc[("01000001", "antibiotica"), "method"] == "Byar"
+
+
+def test_cost_cv_is_refused_on_a_count_indicator(tmp_path):
+    text = (DATA / "mini" / "indicators.yaml").read_text(encoding="utf-8")
+    bad = tmp_path / "indicators.yaml"
+    bad.write_text(text.replace("  influenceable: true\n", "  influenceable: true\n  cost_cv: 2\n"),
+                   encoding="utf-8")
+    _, problems = load_catalogue(bad)
+    [problem] = problems
+    assert problem.field == "cost_cv" and problem.row == 13
+    assert "only to indicators with statistic 'cost'" in problem.message
+    assert "remove cost_cv" in problem.hint
+    default, _ = load_catalogue(DATA / "mini" / "indicators.yaml")
+    assert default.set_index("id")["cost_cv"].to_dict() == pytest.approx(
+        {"antibiotica": float("nan"), "kosten_farmacie": 3.0}, nan_ok=True)
 
 
 def test_population_summary_shares(mini):

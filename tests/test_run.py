@@ -55,7 +55,7 @@ def test_handout_is_dutch_populated_and_loads_nothing_from_outside(demo_run):
     html = output_files(out, "hagro-amstelveen-noord")["handout"].read_text()
     assert '<html lang="nl">' in html
     for text in ("Spiegelbijeenkomst Hagro Amstelveen-Noord", "Zo leest u de cijfers",
-                 "Vergelijking met verwacht", "Huisartsenpraktijk Uilenstede", "Antibiotica",
+                 "Gespreksonderwerpen", "Huisartsenpraktijk Uilenstede", "Antibiotica",
                  "Verwijzingen naar de medisch specialist", "Bron: Vektis", "betrouwbaarheidsinterval"):
         assert text in html, text
     assert html.count("index ") > 4 * 30  # every practice has an index for every indicator
