@@ -9,7 +9,6 @@ order. Every name and note from params or data reaches the page as text: a pract
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 
 import jinja2

@@ -19,8 +19,9 @@ from pydantic import ValidationError
 
 from spiegelkit.catalogue import FOLLOW_UPS
 from spiegelkit.facilitation import load_group, practice_names, write_report
-from spiegelkit.meetings import (PROVIDER_KINDS, MeetingRecord, read_record, record_path,
-                                 record_problems, save_record, validation_problems)
+from spiegelkit.meetings import (HINTS, PROVIDER_KINDS, MeetingRecord, read_record, record_path,
+                                 record_problems, save_record)
+from spiegelkit.yamlfile import validation_problems
 from spiegelkit.problems import InputError, display_path, raise_for_errors
 
 BLANK_PEOPLE = 2  # empty rows per practice for people not on the list
@@ -181,7 +182,7 @@ class MeetingForm:
         try:
             record = MeetingRecord.model_validate(values)
         except ValidationError as exc:
-            raise InputError(validation_problems(file, None, exc)) from exc
+            raise InputError(validation_problems(file, None, exc, MeetingRecord, HINTS)) from exc
         raise_for_errors(record_problems(record, self.params, self.indicators, file))
         return record
 

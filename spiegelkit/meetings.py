@@ -47,9 +47,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from spiegelkit.catalogue import FOLLOW_UPS, load_catalogue
 from spiegelkit.outputs import atomic_path
 from spiegelkit.params import SLUG, GroupParams
-from spiegelkit.problems import (InputError, Problem, choice_hint, did_you_mean, display_path,
+from spiegelkit.problems import (InputError, Problem, did_you_mean, display_path,
                                  raise_for_errors)
-from spiegelkit.yamlfile import line_of, read_yaml
+from spiegelkit.yamlfile import line_of, read_mapping, validation_problems
 
 AGB = r"^\d{8}$"
 PROVIDER_KINDS = tuple(kind for kind in FOLLOW_UPS if kind != "none")
@@ -185,24 +185,16 @@ def load_record(path: Path, params: GroupParams,
     """
     path = Path(path)
     file = display_path(path)
-    try:
-        data, root = read_yaml(path)
-    except OSError as exc:
-        return None, [Problem(file, f"cannot be read ({exc.strerror})",
-                              hint="record the meeting with notebooks/meeting_report.ipynb, "
-                                   "or copy another meeting-<n>.yaml and edit it")]
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        return None, [Problem(file, f"is not valid YAML ({getattr(exc, 'problem', exc)})",
-                              row=mark.line + 1 if mark else None,
-                              hint="fix the indentation or quoting at that line")]
-    if not isinstance(data, dict):
-        return None, [Problem(file, "must be a YAML mapping of keys to values",
-                              hint="see the example in spiegelkit/meetings.py")]
+    data, root, problems = read_mapping(
+        path, file, unreadable_hint="record the meeting with notebooks/meeting_report.ipynb, "
+                                    "or copy another meeting-<n>.yaml and edit it",
+        example_hint="see the example in spiegelkit/meetings.py")
+    if data is None:
+        return None, problems
     try:
         record = MeetingRecord.model_validate(data)
     except ValidationError as exc:
-        return None, validation_problems(file, root, exc)
+        return None, validation_problems(file, root, exc, MeetingRecord, HINTS)
     if indicators is None:
         indicators = set(load_catalogue()[0]["id"])
     problems = record_problems(record, params, indicators, file, root, path.name)
@@ -294,37 +286,6 @@ def _unknown_practice(file, agb, params, row, field) -> Problem:
 def _unknown_indicator(file, indicator, indicators, row, field) -> Problem:
     return Problem(file, f"indicator '{indicator}' is not in the indicator catalogue", row=row,
                    field=field, hint=did_you_mean(indicator, indicators))
-
-
-def validation_problems(file: str, root, exc: ValidationError) -> list[Problem]:
-    """One :class:`Problem` per pydantic error of a record, with its line and field."""
-    problems = []
-    for err in exc.errors():
-        loc = list(err["loc"])
-        field = ".".join(str(x) if isinstance(x, str) else f"[{x}]" for x in loc).replace(".[", "[")
-        key = next((x for x in reversed(loc) if isinstance(x, str)), "")
-        row = line_of(root, loc) if root is not None else None
-        if err["type"] == "extra_forbidden":
-            problems.append(Problem(file, f"unknown key '{key}'", row=row, field=field,
-                                    hint=did_you_mean(key, _model_at(loc[:-1]).model_fields)))
-        elif err["type"] == "missing":
-            problems.append(Problem(file, f"'{key}' is missing", row=row, field=field,
-                                    hint=HINTS.get(key, f"add '{key}'")))
-        else:
-            problems.append(Problem(file, f"{err['msg']} (got {err.get('input')!r})", row=row,
-                                    field=field,
-                                    hint=choice_hint(err, HINTS.get(key, "correct the value"))))
-    return problems
-
-
-def _model_at(loc) -> type[BaseModel]:
-    model: type[BaseModel] = MeetingRecord
-    for step in loc:
-        if isinstance(step, str) and step in model.model_fields:
-            annotation = model.model_fields[step].annotation
-            model = next((a for a in (annotation, *getattr(annotation, "__args__", ()))
-                          if isinstance(a, type) and issubclass(a, BaseModel)), model)
-    return model
 
 
 class _RecordDumper(yaml.SafeDumper):

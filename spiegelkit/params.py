@@ -10,11 +10,10 @@ import datetime as dt
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from spiegelkit.problems import Problem, choice_hint, did_you_mean, display_path
-from spiegelkit.yamlfile import line_of, read_yaml
+from spiegelkit.problems import Problem, display_path
+from spiegelkit.yamlfile import line_of, read_mapping, validation_problems
 
 DEMO_DATA = Path(__file__).parent / "data" / "demo"
 SLUG = r"^[a-z0-9]+(-[a-z0-9]+)*$"
@@ -114,50 +113,15 @@ HINTS = {
 def load_params(path: Path) -> tuple[GroupParams | None, list[Problem]]:
     """Read and validate one params file; every problem comes back with its line."""
     file = display_path(path)
-    try:
-        data, root = read_yaml(path)
-    except OSError as exc:
-        return None, [Problem(file, f"cannot be read ({exc.strerror})",
-                              hint="check the path of the params file")]
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        return None, [Problem(file, f"is not valid YAML ({getattr(exc, 'problem', exc)})",
-                              row=mark.line + 1 if mark else None,
-                              hint="fix the indentation or quoting at that line")]
-    if not isinstance(data, dict):
-        return None, [Problem(file, "must be a YAML mapping of keys to values",
-                              hint="see params/ for an example group")]
+    data, root, problems = read_mapping(path, file, unreadable_hint="check the path of the params file",
+                                        example_hint="see params/ for an example group")
+    if data is None:
+        return None, problems
     try:
         params = GroupParams.model_validate(data)
     except ValidationError as exc:
-        return None, [_problem(file, root, err) for err in exc.errors()]
+        return None, validation_problems(file, root, exc, GroupParams, HINTS)
     return params, group_rule_problems(params, file, root)
-
-
-def _problem(file: str, root, err) -> Problem:
-    loc = list(err["loc"])
-    field = ".".join(str(x) if isinstance(x, str) else f"[{x}]" for x in loc).replace(".[", "[")
-    key = next((x for x in reversed(loc) if isinstance(x, str)), "")
-    if err["type"] == "extra_forbidden":
-        model = _model_at(loc[:-1])
-        return Problem(file, f"unknown key '{key}'", row=line_of(root, loc), field=field,
-                       hint=did_you_mean(key, model.model_fields))
-    if err["type"] == "missing":
-        return Problem(file, f"'{key}' is missing", row=line_of(root, loc), field=field,
-                       hint=HINTS.get(key, f"add '{key}'"))
-    return Problem(file, f"{err['msg']} (got {err.get('input')!r})", row=line_of(root, loc),
-                   field=field, hint=choice_hint(err, HINTS.get(key, "correct the value")))
-
-
-def _model_at(loc) -> type[BaseModel]:
-    model: type[BaseModel] = GroupParams
-    for step in loc:
-        if isinstance(step, str):
-            annotation = model.model_fields[step].annotation
-            args = getattr(annotation, "__args__", ())
-            model = next((a for a in (annotation, *args)
-                          if isinstance(a, type) and issubclass(a, BaseModel)), model)
-    return model
 
 
 def group_rule_problems(params: GroupParams, file: str, root=None) -> list[Problem]:

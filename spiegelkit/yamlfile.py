@@ -50,3 +50,64 @@ def line_of(node, path) -> int | None:
         else:
             return line
     return line
+
+
+def read_mapping(path: Path, file: str, unreadable_hint: str, example_hint: str):
+    """(data, node tree, problems) of a YAML file that must hold a mapping.
+
+    When it cannot be read, is not YAML or is not a mapping, data is None and the problem
+    says why, at which line, and how to fix it.
+    """
+    from spiegelkit.problems import Problem
+
+    try:
+        data, root = read_yaml(path)
+    except OSError as exc:
+        return None, None, [Problem(file, f"cannot be read ({exc.strerror})", hint=unreadable_hint)]
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        return None, None, [Problem(file, f"is not valid YAML ({getattr(exc, 'problem', exc)})",
+                                    row=mark.line + 1 if mark else None,
+                                    hint="fix the indentation or quoting at that line")]
+    if not isinstance(data, dict):
+        return None, None, [Problem(file, "must be a YAML mapping of keys to values",
+                                    hint=example_hint)]
+    return data, root, []
+
+
+def validation_problems(file: str, root, exc, model, hints: dict[str, str]) -> list:
+    """One Problem per pydantic error of `model`, with its line, field and a hint.
+
+    Unknown keys get "did you mean ...?" from the fields of the (nested) model where they
+    stand; a wrong choice gets the nearest valid one; `hints` maps a key to advice.
+    """
+    from spiegelkit.problems import Problem, choice_hint, did_you_mean
+
+    problems = []
+    for err in exc.errors():
+        loc = list(err["loc"])
+        field = ".".join(str(x) if isinstance(x, str) else f"[{x}]" for x in loc).replace(".[", "[")
+        key = next((x for x in reversed(loc) if isinstance(x, str)), "")
+        row = line_of(root, loc) if root is not None else None
+        if err["type"] == "extra_forbidden":
+            message = f"unknown key '{key}'"
+            hint = did_you_mean(key, _model_at(model, loc[:-1]).model_fields)
+        elif err["type"] == "missing":
+            message, hint = f"'{key}' is missing", hints.get(key, f"add '{key}'")
+        else:
+            message = f"{err['msg']} (got {err.get('input')!r})"
+            hint = choice_hint(err, hints.get(key, "correct the value"))
+        problems.append(Problem(file, message, row=row, field=field, hint=hint))
+    return problems
+
+
+def _model_at(model, loc):
+    """The nested pydantic model that a location inside `model` points into."""
+    from pydantic import BaseModel
+
+    for step in loc:
+        if isinstance(step, str) and step in model.model_fields:
+            annotation = model.model_fields[step].annotation
+            model = next((a for a in (annotation, *getattr(annotation, "__args__", ()))
+                          if isinstance(a, type) and issubclass(a, BaseModel)), model)
+    return model

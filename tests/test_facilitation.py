@@ -113,7 +113,7 @@ def test_invitation_explains_the_vektis_portal_and_whose_mirror_is_in(hagro):
     params = params.model_copy(update={"mirror_cutoff": dt.date(2014, 1, 1)})
     page = invitation_html(params, data)
     for phrase in ("AGB-register", "geboortedatum van de praktijkhouder", "vijf werkdagen",
-                   "na de peildatum (1 januari 2014)", "14 april 2026",  # 21 April - 7 days
+                   "na de peildatum (1 januari 2014)", "24 november 2026",  # 1 December - 7 days
                    "Wat neemt u mee?", "ontvangen: cijfers over 2020–2024",
                    "geen spiegel: praktijk overgenomen na de peildatum (1 januari 2014)"):
         assert phrase in page, phrase

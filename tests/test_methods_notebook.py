@@ -13,7 +13,6 @@ from html.parser import HTMLParser
 from statistics import NormalDist
 
 import nbformat
-import numpy as np
 import pandas as pd
 import papermill
 import pytest
