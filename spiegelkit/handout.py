@@ -118,6 +118,15 @@ class Handout:
         return set(self.labels)
 
     @property
+    def named_params(self) -> GroupParams:
+        """Params for sections that name practices (attendance, obligations): in a
+        pseudonymised per-practice version only the own practice, so no other name leaks."""
+        if self.params.focus_agb and self.params.options.pseudonymise:
+            own = [p for p in self.params.practices if p.agb == self.params.focus_agb]
+            return self.params.model_copy(update={"practices": own})
+        return self.params
+
+    @property
     def current(self) -> pd.DataFrame:
         return self.table[self.table["year"] == self.year]
 
@@ -154,7 +163,7 @@ class Handout:
         from spiegelkit.compliance import compliance_html
 
         date = self.params.meeting_date
-        return compliance_html(self.params, date.year, today=date)
+        return compliance_html(self.named_params, date.year, today=date)
 
     def agenda(self) -> Html:
         """The meeting's agenda for 1.5-2 hours, built around the talking points."""
@@ -168,7 +177,7 @@ class Handout:
         """The attendance list with signature lines, to print."""
         from spiegelkit.facilitation import attendance_html
 
-        return attendance_html(self.params, self.data)
+        return attendance_html(self.named_params, self.data)
 
     def population(self) -> Html:
         """List sizes, shares by age and sex against national, pyramids, facilitator notes."""
