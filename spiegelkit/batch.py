@@ -1,4 +1,4 @@
-"""Batch runs: one papermill run of the group notebook per params file, then its handout.
+"""Batch runs: every group's notebook executed, its handout made, a manifest kept.
 
 ``run_groups`` is a loop over :func:`run_group` that keeps going when a group fails and
 reports every outcome at the end. Per group, in ``outputs/<group id>/``:
@@ -8,30 +8,50 @@ reports every outcome at the end. Per group, in ``outputs/<group id>/``:
   banner) and ``FAILED.txt``; any older notebook or handout of the group is removed, so
   nothing stale can be taken for this run's result.
 
-Every file is written under a temporary name and moved into place.
+Every file is written under a temporary name and moved into place; temporary files that a
+killed run left behind are removed when the group runs again. ``outputs/manifest.json``
+(:mod:`spiegelkit.manifest`) records each group's inputs and outcome, and a group whose
+inputs are unchanged since its last successful run is skipped unless ``force``.
+
+Where a notebook runs is the engine (``ENGINES``):
+
+- ``pool`` (default): in a long-lived kernel of the worker thread, reset between groups
+  (:mod:`spiegelkit.engine`); the handout is made with the thread's one exporter. The
+  workers are threads, their kernels processes, so groups run side by side.
+- ``papermill``: a new kernel for every group and a new exporter for every handout, as
+  plain papermill does: the isolated reference. The workers are processes.
+
+Both give the same handout. With ``scheduler``, the address of a Dask distributed
+scheduler, chunks of groups go to the cluster's workers instead, each worker thread with
+its own kernel; the workers must see the params, data and outputs at the same paths.
 """
 
 from __future__ import annotations
 
 import concurrent.futures
+import functools
 import logging
+import math
+import os
 import time
 import traceback
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+import nbformat
 import papermill
 from tqdm import tqdm
 
 from spiegelkit.check import check_group
-from spiegelkit.export import export_handout
+from spiegelkit.engine import (GROUP_TIMEOUT, KERNEL_ARGUMENTS, NotebookTimeout, shutdown_kernels,
+                               thread_kernel)
+from spiegelkit.export import handout_html, notebook_to_html
+from spiegelkit.manifest import Manifest, group_inputs, run_inputs
 from spiegelkit.outputs import atomic_path, remove, write_text
 
 GROUP_NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "group_mirror.ipynb"
-CELL_TIMEOUT = 600  # seconds a single cell may take before the group is failed
-# The kernel's own log (a TCP notice at start, a spurious KeyboardInterrupt at shutdown)
-# only alarms users; cell errors still reach the notebook and a dead kernel still raises.
-KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL"]
+DASK_CHUNK = 8  # at most this many groups per task sent to a Dask worker
 
 
 @dataclass(frozen=True)
@@ -40,10 +60,45 @@ class GroupResult:
 
     group_id: str
     params: Path
-    status: str  # "ok", "invalid" (params or data rejected) or "failed" (notebook error)
+    status: str  # "ok", "unchanged" (skipped), "invalid" (params or data rejected), "failed"
     seconds: float
     error: str = ""
     handout: Path | None = None
+
+    @property
+    def has_handout(self) -> bool:
+        return self.status in ("ok", "unchanged")
+
+
+def execute_in_warm_kernel(notebook: Path, output: Path, parameters: dict, cwd: Path,
+                           timeout: float) -> nbformat.NotebookNode:
+    """Run the notebook in this thread's long-lived kernel; `timeout` for the whole notebook."""
+    return thread_kernel().run_notebook(notebook, output, parameters, cwd, timeout)
+
+
+def execute_with_papermill(notebook: Path, output: Path, parameters: dict, cwd: Path,
+                           timeout: float) -> nbformat.NotebookNode:
+    """Run the notebook in a kernel of its own, as plain papermill does; `timeout` per cell."""
+    return papermill.execute_notebook(
+        str(notebook), str(output), parameters=parameters, kernel_name="python3",
+        progress_bar=False, cwd=str(cwd), execution_timeout=timeout,
+        extra_arguments=KERNEL_ARGUMENTS)
+
+
+@dataclass(frozen=True)
+class Engine:
+    """How a group's notebook is executed and its handout made."""
+
+    execute: Callable[[Path, Path, dict, Path, float], nbformat.NotebookNode]
+    to_html: Callable[[nbformat.NotebookNode, str], str]
+    workers: type[concurrent.futures.Executor]
+
+
+ENGINES = {
+    "pool": Engine(execute_in_warm_kernel, handout_html, concurrent.futures.ThreadPoolExecutor),
+    "papermill": Engine(execute_with_papermill, notebook_to_html,
+                        concurrent.futures.ProcessPoolExecutor),
+}
 
 
 def output_files(out_root: Path, group_id: str) -> dict[str, Path]:
@@ -54,12 +109,14 @@ def output_files(out_root: Path, group_id: str) -> dict[str, Path]:
 
 
 def run_group(params_path: Path, out_root: Path = Path("outputs"),
-              notebook: Path = GROUP_NOTEBOOK) -> GroupResult:
-    """Check one group, execute its notebook with papermill and export its handout."""
+              notebook: Path = GROUP_NOTEBOOK, engine: str = "pool",
+              timeout: float = GROUP_TIMEOUT) -> GroupResult:
+    """Check one group, execute its notebook and make its handout."""
     started = time.perf_counter()
     params_path = Path(params_path)
     checked = check_group(params_path)
     files = output_files(out_root, checked.group_id)
+    remove_partial_files(files["handout"].parent)
 
     def failed(status: str, error: str) -> GroupResult:
         remove(files["notebook"], files["handout"])
@@ -70,23 +127,21 @@ def run_group(params_path: Path, out_root: Path = Path("outputs"),
     if not checked.ok:
         return failed("invalid", "\n".join(str(p) for p in checked.problems if p.is_error))
     params = checked.params
+    run = ENGINES[engine]
     try:
         with atomic_path(files["notebook"]) as executed:
             try:
-                papermill.execute_notebook(
-                    str(notebook), str(executed),
-                    parameters=params.notebook_parameters(params_path.parent),
-                    kernel_name="python3", progress_bar=False, cwd=str(Path(notebook).parent),
-                    execution_timeout=CELL_TIMEOUT, extra_arguments=KERNEL_ARGUMENTS,
-                )
+                done = run.execute(Path(notebook), executed,
+                                   params.notebook_parameters(params_path.parent),
+                                   Path(notebook).parent, timeout)
             except Exception:
                 if executed.exists() and executed.stat().st_size:
                     executed.replace(files["failed_notebook"])
                 raise
-            title = f"Spiegelbijeenkomst {params.group_name}"
-            export_handout(executed, files["handout"], title)
+            html = run.to_html(with_stable_cell_ids(done), f"Spiegelbijeenkomst {params.group_name}")
+            write_text(files["handout"], html)
     except Exception as exc:  # one broken group never stops the others
-        detail = str(exc) if isinstance(exc, papermill.PapermillExecutionError) \
+        detail = str(exc) if isinstance(exc, (papermill.PapermillExecutionError, NotebookTimeout)) \
             else traceback.format_exc(limit=3)
         return failed("failed", detail)
     remove(files["failed_notebook"], files["failed"])
@@ -94,25 +149,112 @@ def run_group(params_path: Path, out_root: Path = Path("outputs"),
                        handout=files["handout"])
 
 
-def run_groups(params_paths: list[Path], out_root: Path = Path("outputs"), jobs: int = 1,
-               notebook: Path = GROUP_NOTEBOOK, progress: bool = True) -> list[GroupResult]:
-    """Run every group; a failing group is reported, never stops the others."""
+def run_chunk(params_paths: list[Path], out_root: Path, notebook: Path = GROUP_NOTEBOOK,
+              engine: str = "pool", timeout: float = GROUP_TIMEOUT) -> list[GroupResult]:
+    """Run several groups one after the other (one task for a Dask worker)."""
+    return [run_group(path, out_root, notebook, engine, timeout) for path in params_paths]
+
+
+def with_stable_cell_ids(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Give papermill's injected parameters cell a fixed id instead of a random one, so
+    that the same group gives the same handout, byte for byte."""
+    for cell in notebook.cells:
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell.id = "injected-parameters"
+    return notebook
+
+
+def remove_partial_files(folder: Path) -> None:
+    """Remove temporary files that a killed run left (see outputs.atomic_path)."""
+    for path in Path(folder).glob(".*.partial*"):
+        path.unlink(missing_ok=True)
+
+
+def default_jobs() -> int:
+    """One worker per core this process may use."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def run_groups(params_paths: list[Path], out_root: Path = Path("outputs"), jobs: int | None = None,
+               notebook: Path = GROUP_NOTEBOOK, progress: bool = True, engine: str = "pool",
+               force: bool = False, scheduler: str | None = None,
+               timeout: float = GROUP_TIMEOUT) -> list[GroupResult]:
+    """Run every group whose outputs are missing or out of date (every group with `force`);
+    a failing group is reported, never stops the others. `jobs` defaults to one worker per
+    core; with `scheduler` the groups go to that Dask cluster instead."""
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}: use one of {', '.join(ENGINES)}")
     logging.getLogger("papermill").setLevel(logging.WARNING)
     paths = [Path(p) for p in params_paths]
-    bar = tqdm(total=len(paths), desc="handouts", unit="groep", disable=not progress)
-    results: list[GroupResult] = []
-    if jobs <= 1:
-        for path in paths:
-            bar.set_postfix_str(path.stem)
-            results.append(run_group(path, out_root, notebook))
-            bar.update()
+    manifest = Manifest.load(out_root)
+    shared = run_inputs(Path(notebook))
+    group_ids, inputs, results, todo = {}, {}, [], []
+    for path in paths:
+        group_id, inputs[path] = group_inputs(path, shared)
+        group_ids[path] = group_id
+        files = output_files(out_root, group_id)
+        if not force and manifest.is_current(group_id, inputs[path], [files["handout"], files["notebook"]]):
+            results.append(GroupResult(group_id, path, "unchanged", 0.0, handout=files["handout"]))
+        else:
+            todo.append(path)
+
+    run = functools.partial(run_group, out_root=Path(out_root).resolve(),
+                            notebook=Path(notebook).resolve(), engine=engine, timeout=timeout)
+    if scheduler:
+        done = _on_dask(todo, run, scheduler, group_ids)
     else:
-        with concurrent.futures.ProcessPoolExecutor(max_workers=jobs) as pool:
-            futures = [pool.submit(run_group, p, out_root, notebook) for p in paths]
-            for future in concurrent.futures.as_completed(futures):
-                results.append(future.result())
-                bar.set_postfix_str(results[-1].group_id)
-                bar.update()
-    bar.close()
+        done = _on_this_machine(todo, run, ENGINES[engine], min(jobs or default_jobs(), len(todo)))
+    bar = tqdm(total=len(todo), desc="handouts", unit="groep", disable=not progress)
+    try:
+        for result in done:
+            manifest.record(group_ids[result.params], result.params, result.status,
+                            result.seconds, result.error, inputs[result.params])
+            results.append(result)
+            bar.set_postfix_str(result.group_id)
+            bar.update()
+    finally:
+        done.close()  # on Ctrl-C: no new groups start; those running finish first
+        bar.close()
+        if engine == "pool" and not scheduler:
+            shutdown_kernels()
     order = {p: i for i, p in enumerate(paths)}
     return sorted(results, key=lambda r: order[r.params])
+
+
+def _on_this_machine(paths: list[Path], run: Callable[[Path], GroupResult], engine: Engine,
+                     jobs: int) -> Iterator[GroupResult]:
+    if jobs <= 1:
+        yield from map(run, paths)
+        return
+    workers = engine.workers(max_workers=jobs)
+    try:
+        futures = [workers.submit(run, path) for path in paths]
+        for future in concurrent.futures.as_completed(futures):
+            yield future.result()
+    finally:
+        workers.shutdown(wait=True, cancel_futures=True)
+
+
+def _on_dask(paths: list[Path], run: functools.partial, scheduler: str,
+             group_ids: dict[Path, str]) -> Iterator[GroupResult]:
+    from distributed import Client, as_completed
+
+    task = functools.partial(run_chunk, **run.keywords)
+    with Client(scheduler) as client:
+        threads = sum(client.nthreads().values()) or 1
+        size = max(1, min(DASK_CHUNK, math.ceil(len(paths) / (4 * threads))))
+        chunks = [paths[i:i + size] for i in range(0, len(paths), size)]
+        futures = {client.submit(task, [p.resolve() for p in chunk], pure=False): chunk
+                   for chunk in chunks}
+        try:
+            for future in as_completed(futures):
+                chunk = futures[future]
+                try:
+                    results = future.result()
+                except Exception as exc:  # the worker died or was lost: the chunk failed
+                    results = [GroupResult(group_ids[p], p, "failed", 0.0,
+                                           f"{type(exc).__name__}: {exc}") for p in chunk]
+                # report each group under the params path this run was given
+                yield from (replace(r, params=p) for r, p in zip(results, chunk))
+        finally:
+            client.cancel(list(futures))

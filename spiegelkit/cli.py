@@ -59,29 +59,43 @@ def check(params: tuple[str, ...]) -> None:
 @click.argument("params", nargs=-1, type=click.Path(dir_okay=False))
 @click.option("--out", default="outputs", show_default=True, type=click.Path(file_okay=False),
               help="Folder for the per-group outputs.")
-@click.option("--jobs", default=1, show_default=True, type=click.IntRange(1, 64),
-              help="Groups run in parallel.")
+@click.option("--jobs", default=None, type=click.IntRange(1, 64),
+              help="Groups run in parallel  [default: one per core].")
 @click.option("--notebook", type=click.Path(exists=True, dir_okay=False), default=None,
               help="Group notebook to run (default: notebooks/group_mirror.ipynb).")
-def run(params: tuple[str, ...], out: str, jobs: int, notebook: str | None) -> None:
+@click.option("--engine", type=click.Choice(["pool", "papermill"]), default="pool", show_default=True,
+              help="pool: long-lived kernels, reset between groups; papermill: a new kernel "
+                   "per group (slow, the isolated reference).")
+@click.option("--force", is_flag=True,
+              help="Also redo groups whose inputs are unchanged since their last good run.")
+@click.option("--scheduler", metavar="ADDRESS", default=None,
+              help="Run the groups on the workers of this Dask scheduler "
+                   "(e.g. tcp://10.0.0.5:8786); they must see the same paths.")
+def run(params: tuple[str, ...], out: str, jobs: int | None, notebook: str | None, engine: str,
+        force: bool, scheduler: str | None) -> None:
     """Make the executed notebook and HTML handout of every group.
 
     PARAMS are group params files (default: params/*.yaml). Outputs go to
-    OUT/<group id>/. A failing group does not stop the others; the exit code is 1
-    when any group failed.
+    OUT/<group id>/; OUT/manifest.json records each group's inputs and outcome, and
+    groups whose inputs are unchanged since their last good run are skipped. A failing
+    group does not stop the others; the exit code is 1 when any group failed.
     """
     from spiegelkit.batch import GROUP_NOTEBOOK, run_groups
 
     paths = _params_paths(params)
-    results = run_groups(paths, Path(out), jobs=jobs, notebook=Path(notebook or GROUP_NOTEBOOK))
+    results = run_groups(paths, Path(out), jobs=jobs, notebook=Path(notebook or GROUP_NOTEBOOK),
+                         engine=engine, force=force, scheduler=scheduler)
     click.echo("")
     for r in results:
         where = display_path(r.handout) if r.handout else f"see {out}/{r.group_id}/FAILED.txt"
-        click.echo(f"{r.status:8} {r.group_id:30} {r.seconds:6.1f} s  {where}")
+        click.echo(f"{r.status:9} {r.group_id:30} {r.seconds:6.1f} s  {where}")
         if r.error:
-            click.echo("         " + r.error.strip().splitlines()[-1][:200])
-    ok = sum(r.status == "ok" for r in results)
-    click.echo(f"{ok} of {len(results)} group(s) made their handout.")
+            click.echo("          " + r.error.strip().splitlines()[-1][:200])
+    ok = sum(r.has_handout for r in results)
+    unchanged = sum(r.status == "unchanged" for r in results)
+    skipped = f" ({unchanged} unchanged since the last run, skipped; --force redoes them)" \
+        if unchanged else ""
+    click.echo(f"{ok} of {len(results)} group(s) made their handout.{skipped}")
     sys.exit(0 if ok == len(results) else 1)
 
 

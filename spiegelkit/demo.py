@@ -342,20 +342,26 @@ PRACTICE_NAMES = ["De Linde", "De Eik", "Het Kompas", "De Vaart", "Centrum", "De
                   "West", "Noord", "Zuid", "De Akker", "Het Anker", "De Molen", "De Haven",
                   "Parkzicht", "De Dijk", "Het Plein", "De Poort", "De Wetering", "Rijnzicht"]
 NAME_KINDS = ["Huisartsenpraktijk", "Huisartsen", "Gezondheidscentrum"]
+PLACES = ["Aldorp", "Bergum", "Dijkhuizen", "Everdam", "Grootveen", "Hoogeloo", "Kerkdorp",
+          "Lindeveld", "Molenwijk", "Nieuwland", "Oosterburen", "Zandhoven"]  # fictitious
 
 
 def national_regions(practices: int = 5000, seed: int = 2026) -> list[tuple[str, dict]]:
     """Fictitious regions of about REGION_PRACTICES practices each, ``practices`` in all, in
     groups of 3 to 5: (region id, region in the format of demo_region.yaml). 5,000 practices
-    make about 1,300 groups, the national scale of spiegelbijeenkomsten."""
+    make about 1,300 groups, the national scale of spiegelbijeenkomsten. Practice names are
+    unique within a region."""
     rng = np.random.default_rng(seed)
     demo = load_region()
     facilitators = sorted({name for group in demo["groups"] for name in group["facilitators"]})
     codes = rng.choice(1_000_000, practices, replace=False)
+    names = [f"{kind} {name} {place}" for kind in NAME_KINDS for name in PRACTICE_NAMES
+             for place in PLACES]
     regions, start = [], 0
     for number, count in enumerate(_split(practices, REGION_PRACTICES), start=1):
         region_id = f"regio-{number:02d}"
-        members = [_national_practice(f"01{code:06d}", rng) for code in codes[start:start + count]]
+        members = [_national_practice(f"01{code:06d}", str(name), rng) for code, name in
+                   zip(codes[start:start + count], rng.choice(names, count, replace=False))]
         start += count
         groups, first = [], 0
         for k, size in enumerate(_group_sizes(count, rng), start=1):
@@ -388,10 +394,9 @@ def _group_sizes(practices: int, rng: np.random.Generator) -> list[int]:
     return [3 + int(n) for n in np.bincount(slots, minlength=groups)]
 
 
-def _national_practice(agb: str, rng: np.random.Generator) -> dict:
+def _national_practice(agb: str, name: str, rng: np.random.Generator) -> dict:
     profile = rng.choice([*PROFILE_SHARES, ""], p=[*PROFILE_SHARES.values(), 1 - sum(PROFILE_SHARES.values())])
-    practice = {"agb": agb,
-                "name": f"{rng.choice(NAME_KINDS)} {rng.choice(PRACTICE_NAMES)}",
+    practice = {"agb": agb, "name": name,
                 "size": str(rng.choice(list(SIZE_SHARES), p=list(SIZE_SHARES.values())))}
     if profile:
         practice["profile"] = str(profile)

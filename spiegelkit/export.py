@@ -7,6 +7,7 @@ self-contained file, readable offline. Code cells and prompts are hidden.
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import nbformat
@@ -30,6 +31,19 @@ def html_exporter() -> HTMLExporter:
 def notebook_to_html(notebook: nbformat.NotebookNode, title: str) -> str:
     notebook.metadata["title"] = title
     body, _ = html_exporter().from_notebook_node(notebook)
+    return body
+
+
+_thread = threading.local()
+
+
+def handout_html(notebook: nbformat.NotebookNode, title: str) -> str:
+    """Like :func:`notebook_to_html`, with one exporter per thread, made on first use:
+    building an exporter loads and compiles its templates, which a batch pays once."""
+    if not hasattr(_thread, "exporter"):
+        _thread.exporter = html_exporter()
+    notebook.metadata["title"] = title
+    body, _ = _thread.exporter.from_notebook_node(notebook)
     return body
 
 

@@ -1,0 +1,154 @@
+"""The warm kernel: reset between notebooks, IPC sockets, time limit from outside, one retry.
+
+The reference for "reset" is a new kernel: a notebook run in the warm kernel after another
+notebook changed its state must see what the same notebook sees in a kernel of its own
+(plain papermill).
+"""
+
+import json
+import time
+
+import nbformat
+import papermill
+import psutil
+import pytest
+
+from spiegelkit.engine import NotebookTimeout, WarmKernel
+
+# Changes everything that kernel_state restores, and imports a module nothing else uses.
+MESS_UP = """
+import os, sys, warnings, colorsys
+import matplotlib.pyplot as plt
+import pandas as pd
+leftover = 1
+plt.rcParams["lines.linewidth"] = 7
+plt.figure()
+pd.set_option("display.max_rows", 3)
+os.chdir("/")
+os.environ["SPIEGELKIT_LEFTOVER"] = "1"
+sys.path.append("/nowhere")
+warnings.simplefilter("error")
+"""
+# What a notebook can see of the state; printed as JSON. (The inline backend of a new kernel
+# becomes active with its first figure, a warm kernel's at its start: hence the figure.)
+LOOK = """
+import json, os, sys, warnings
+import matplotlib.pyplot as plt
+import pandas as pd
+figures = len(plt.get_fignums())
+plt.close(plt.figure())
+print(json.dumps({
+    "leftover": "leftover" in globals(),
+    "linewidth": plt.rcParams["lines.linewidth"],
+    "backend": plt.get_backend(),
+    "interactive": plt.isinteractive(),
+    "figures": figures,
+    "max_rows": pd.get_option("display.max_rows"),
+    "cwd": os.getcwd(),
+    "environ": os.environ.get("SPIEGELKIT_LEFTOVER"),
+    "nowhere": "/nowhere" in sys.path,
+    "warnings": [f[0] for f in warnings.filters[:3]],
+    "execution_count": get_ipython().execution_count,
+}))
+"""
+
+
+def make_notebook(path, *cells, parameters='group_id = "x"'):
+    """A notebook with a parameters cell and the given code cells."""
+    notebook = nbformat.v4.new_notebook()
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    head = nbformat.v4.new_code_cell(parameters)
+    head.metadata["tags"] = ["parameters"]
+    notebook.cells = [head] + [nbformat.v4.new_code_cell(source) for source in cells]
+    nbformat.write(notebook, path)
+    return path
+
+
+def printed(notebook):
+    return "".join(o.get("text", "") for c in notebook.cells for o in c.get("outputs", []))
+
+
+@pytest.fixture(scope="module")
+def kernel():
+    kernel = WarmKernel()
+    yield kernel
+    kernel.shutdown()
+
+
+def test_a_notebook_sees_a_fresh_kernel_after_another_changed_its_state(kernel, tmp_path):
+    mess = make_notebook(tmp_path / "mess.ipynb", MESS_UP)
+    look = make_notebook(tmp_path / "look.ipynb", LOOK)
+    fresh = papermill.execute_notebook(str(look), str(tmp_path / "fresh.ipynb"), cwd=str(tmp_path),
+                                       kernel_name="python3", progress_bar=False)
+    kernel.run_notebook(mess, tmp_path / "out1.ipynb", {}, tmp_path)
+    warm = kernel.run_notebook(look, tmp_path / "out2.ipynb", {}, tmp_path)
+    seen = json.loads(printed(warm))
+    assert seen == json.loads(printed(fresh))
+    assert seen["leftover"] is False and seen["figures"] == 0 and seen["cwd"] == str(tmp_path)
+    assert [c.execution_count for c in warm.cells] == [c.execution_count for c in fresh.cells] == [1, 2]
+    # modules stay imported: that is what makes the kernel warm
+    check = make_notebook(tmp_path / "check.ipynb", 'import sys\nprint("colorsys" in sys.modules)')
+    assert printed(kernel.run_notebook(check, tmp_path / "out3.ipynb", {}, tmp_path)) == "True\n"
+
+
+def test_a_notebook_error_is_reported_and_the_kernel_kept(kernel, tmp_path):
+    broken = make_notebook(tmp_path / "broken.ipynb", 'raise ValueError("deliberate")')
+    starts = kernel.starts
+    with pytest.raises(papermill.PapermillExecutionError, match="deliberate"):
+        kernel.run_notebook(broken, tmp_path / "out.ipynb", {}, tmp_path)
+    assert kernel.starts == starts and kernel.is_alive()
+    failed = nbformat.read(tmp_path / "out.ipynb", as_version=4)
+    assert "papermill-error-cell-tag" in failed.cells[0].metadata.get("tags", [])  # the banner
+
+
+def test_the_kernel_talks_over_ipc_sockets_in_a_private_folder(kernel):
+    info = kernel.km.get_connection_info()
+    assert info["transport"] == "ipc"
+    assert kernel.km.connection_file.startswith(str(kernel.folder))
+    assert info["ip"].startswith(str(kernel.folder))
+    assert kernel.folder.stat().st_mode & 0o777 == 0o700  # only this user (jupyter adds a sticky bit)
+    sockets = sorted(p.name for p in kernel.folder.iterdir() if p.is_socket())
+    assert len(sockets) == 5  # shell, iopub, stdin, control, heartbeat
+    # The one TCP socket left is ipykernel's internal pipe for output of forked subprocesses,
+    # which the kernel binds itself with retries: no port is handed over, so none can collide.
+    tcp = psutil.Process(kernel.pid).net_connections(kind="inet")
+    assert len(tcp) <= 1 and all(c.laddr.ip == "127.0.0.1" for c in tcp)
+
+
+def test_a_notebook_past_its_time_limit_is_interrupted_retried_once_then_failed(kernel, tmp_path):
+    endless = make_notebook(tmp_path / "endless.ipynb", "import time\ntime.sleep(120)")
+    starts = kernel.starts
+    started = time.monotonic()
+    with pytest.raises(NotebookTimeout, match="longer than 1.5 s"):
+        kernel.run_notebook(endless, tmp_path / "out.ipynb", {}, tmp_path, timeout=1.5)
+    assert kernel.starts == starts + 2  # a fresh kernel for the retry, and one after it
+    assert time.monotonic() - started < 40
+    assert kernel.is_alive()
+
+
+def test_a_kernel_deaf_to_the_interrupt_is_killed_and_the_retry_on_a_fresh_kernel_succeeds(
+        kernel, tmp_path, monkeypatch):
+    # The first attempt ignores SIGINT and hangs; the retry finds the marker and finishes.
+    deaf = make_notebook(tmp_path / "deaf.ipynb", """
+import pathlib, signal, time
+marker = pathlib.Path("attempted")
+if not marker.exists():
+    marker.touch()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    time.sleep(120)
+print("finished")
+""")
+    monkeypatch.setattr(kernel, "interrupt_grace", 1)
+    starts, pid = kernel.starts, kernel.pid
+    done = kernel.run_notebook(deaf, tmp_path / "out.ipynb", {}, tmp_path, timeout=1.5)
+    assert printed(done) == "finished\n"
+    assert kernel.starts == starts + 1 and kernel.pid != pid
+    assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+
+
+def test_a_kernel_killed_between_groups_is_replaced(kernel, tmp_path):
+    look = make_notebook(tmp_path / "look.ipynb", 'print("alive")')
+    psutil.Process(kernel.pid).kill()
+    psutil.Process(kernel.pid).wait(5)
+    assert printed(kernel.run_notebook(look, tmp_path / "out.ipynb", {}, tmp_path)) == "alive\n"
+
