@@ -46,7 +46,9 @@ from tqdm import tqdm
 from spiegelkit.check import check_group
 from spiegelkit.engine import (GROUP_TIMEOUT, KERNEL_ARGUMENTS, NotebookTimeout, shutdown_kernels,
                                thread_kernel)
+from spiegelkit.downloads import write_variant_downloads
 from spiegelkit.export import handout_html, notebook_to_html
+from spiegelkit.handout import variant_stem
 from spiegelkit.manifest import Manifest, group_inputs, run_inputs
 from spiegelkit.outputs import atomic_path, remove, write_text
 
@@ -119,7 +121,7 @@ def run_group(params_path: Path, out_root: Path = Path("outputs"),
     remove_partial_files(files["handout"].parent)
 
     def failed(status: str, error: str) -> GroupResult:
-        remove(files["notebook"], files["handout"])
+        remove(files["notebook"], *products(files["handout"].parent))
         write_text(files["failed"], f"{status}: {params_path}\n\n{error}\n")
         return GroupResult(checked.group_id, params_path, status,
                            time.perf_counter() - started, error)
@@ -138,8 +140,22 @@ def run_group(params_path: Path, out_root: Path = Path("outputs"),
                 if executed.exists() and executed.stat().st_size:
                     executed.replace(files["failed_notebook"])
                 raise
-            html = run.to_html(with_stable_cell_ids(done), f"Spiegelbijeenkomst {params.group_name}")
-            write_text(files["handout"], html)
+            title = f"Spiegelbijeenkomst {params.group_name}"
+            write_text(files["handout"], run.to_html(with_stable_cell_ids(done), title))
+        write_variant_downloads(params, files["handout"].parent, variant_stem(None), params_path.parent)
+        for practice in params.practices:  # one version per practice, its own practice highlighted
+            focused = params.model_copy(update={"focus_agb": practice.agb})
+            target = files["handout"].parent / f"{variant_stem(practice.agb)}.html"
+            executed = target.parent / f".{target.stem}.partial.ipynb"  # only the HTML is kept
+            try:
+                done = run.execute(Path(notebook), executed,
+                                   focused.notebook_parameters(params_path.parent),
+                                   Path(notebook).parent, timeout)
+            finally:
+                executed.unlink(missing_ok=True)
+            write_text(target, run.to_html(with_stable_cell_ids(done), title))
+            write_variant_downloads(focused, target.parent, variant_stem(practice.agb),
+                                    params_path.parent)
     except Exception as exc:  # one broken group never stops the others
         detail = str(exc) if isinstance(exc, (papermill.PapermillExecutionError, NotebookTimeout)) \
             else traceback.format_exc(limit=3)
@@ -147,6 +163,11 @@ def run_group(params_path: Path, out_root: Path = Path("outputs"),
     remove(files["failed_notebook"], files["failed"])
     return GroupResult(params.group_id, params_path, "ok", time.perf_counter() - started,
                        handout=files["handout"])
+
+
+def products(folder: Path) -> list[Path]:
+    """Every handout version and download of a group folder (removed when the group fails)."""
+    return [p for pattern in ("handout.*", "practice-*.*") for p in Path(folder).glob(pattern)]
 
 
 def run_chunk(params_paths: list[Path], out_root: Path, notebook: Path = GROUP_NOTEBOOK,

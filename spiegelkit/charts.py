@@ -184,10 +184,11 @@ def heatmap_chart(table: pd.DataFrame, year: int, focus: str | None = None) -> C
     practices = _practices(current)
     indicators = list(dict.fromkeys(current["indicator"]))
     titles = dict(zip(current["indicator"], current["title"]))
-    grid = current.pivot(index="indicator", columns="practice", values="index").reindex(
-        index=indicators, columns=practices)
-    codes = current.pivot(index="indicator", columns="practice", values="significance").reindex(
-        index=indicators, columns=practices)
+    agbs = list(dict.fromkeys(current["agb"]))  # pivot by code: two practices may share a name
+    grid = current.pivot(index="indicator", columns="agb", values="index").reindex(
+        index=indicators, columns=agbs)
+    codes = current.pivot(index="indicator", columns="agb", values="significance").reindex(
+        index=indicators, columns=agbs)
     marks = {"higher_998": "▲▲", "higher_95": "▲", "lower_95": "▼", "lower_998": "▼▼",
              "similar": "", "small_numbers": "–"}
     labels = grid.map(lambda v: "" if pd.isna(v) else dutch.number(v)) + " " + codes.map(

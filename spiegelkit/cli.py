@@ -105,11 +105,18 @@ def run(params: tuple[str, ...], out: str, jobs: int | None, notebook: str | Non
               help="Folder for the generated tables.")
 @click.option("--params/--no-params", "with_params", default=True, show_default=True,
               help="Also write one params file per demo group in OUT/params/.")
-def demo_data(seed: int, out: str, with_params: bool) -> None:
+@click.option("--practices", type=click.IntRange(min=3), default=None,
+              help="Generate a national set of about this many practices (e.g. 5000: some 1,300 "
+                   "groups in regional data folders) instead of the demo region.")
+def demo_data(seed: int, out: str, with_params: bool, practices: int | None) -> None:
     """Generate the deterministic demo region: practices, population, mirror, reference."""
-    from spiegelkit.demo import write_demo_data, write_demo_params
+    from spiegelkit.demo import write_demo_data, write_demo_params, write_national_demo
 
     out_dir = Path(out)
+    if practices:
+        written = write_national_demo(out_dir, practices, seed=seed)
+        click.echo(f"national demo set written to {display_path(out_dir)}: {written}")
+        return
     write_demo_data(out_dir, seed=seed)
     click.echo(f"demo data written to {display_path(out_dir)} (seed {seed})")
     if with_params:

@@ -59,6 +59,13 @@ def practice_labels(params: GroupParams, data: MirrorData, focus: str | None = N
             for agb in agbs}
 
 
+def shown_agbs(params: GroupParams) -> set[str]:
+    """AGB codes a handout may show: all, unless the other practices are pseudonymised."""
+    if params.options.pseudonymise:
+        return {params.focus_agb} if params.focus_agb else set()
+    return {p.agb for p in params.practices}
+
+
 def compare_practices(data: MirrorData, agbs: list[str], confidence: float = 0.95) -> pd.DataFrame:
     """Observed, expected, index and interval per practice x year x indicator (no labels).
 

@@ -7,7 +7,10 @@ per-practice version carries no other practice's name or AGB code in its downloa
 from __future__ import annotations
 
 import base64
+import datetime
 import io
+import re
+import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -40,11 +43,25 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
     return frame.to_csv(index=False, sep=";", decimal=",", lineterminator="\n").encode("utf-8-sig")
 
 
+FIXED_TIME = datetime.datetime(2000, 1, 1)  # same data, same bytes: no write time inside
+
+
 def xlsx_bytes(frame: pd.DataFrame) -> bytes:
+    """An Excel workbook of `frame` whose bytes depend on the data only."""
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         frame.to_excel(writer, index=False, sheet_name="spiegel")
-    return buffer.getvalue()
+    fixed = io.BytesIO()
+    with zipfile.ZipFile(buffer) as source, zipfile.ZipFile(fixed, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            info = zipfile.ZipInfo(item.filename, date_time=FIXED_TIME.timetuple()[:6])
+            info.compress_type = zipfile.ZIP_DEFLATED
+            content = source.read(item.filename)
+            if item.filename == "docProps/core.xml":  # openpyxl stamps the save time here
+                content = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*",
+                                 rb"\g<1>2000-01-01T00:00:00Z", content)
+            target.writestr(info, content)
+    return fixed.getvalue()
 
 
 def download_links(frame: pd.DataFrame, stem: str) -> Html:
@@ -56,6 +73,16 @@ def download_links(frame: pd.DataFrame, stem: str) -> Html:
              href=f"data:{XLSX_TYPE};base64," + base64.b64encode(xlsx_bytes(frame)).decode()),
     ]
     return render("downloads.html.j2", files=files, rows=len(frame))
+
+
+def write_variant_downloads(params, folder: Path, stem: str, base: Path | None = None) -> list[Path]:
+    """The data of one handout version (group or per-practice) beside it as CSV and XLSX."""
+    from spiegelkit.compare import compare_group, shown_agbs
+    from spiegelkit.dataset import load_data
+
+    data = load_data(params.data_path(base))
+    table = compare_group(data, params, focus=params.focus_agb)
+    return write_downloads(data_table(table, shown_agbs(params)), folder, stem)
 
 
 def write_downloads(frame: pd.DataFrame, folder: Path, stem: str) -> list[Path]:

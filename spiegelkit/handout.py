@@ -17,7 +17,7 @@ import pandas as pd
 from spiegelkit import charts, dutch
 from spiegelkit.catalogue import DOMAINS, FOLLOW_UPS
 from spiegelkit.compare import (changes_since, compare_group, compare_region, population_summary,
-                                practice_labels)
+                                practice_labels, shown_agbs)
 from spiegelkit.dataset import MirrorData, load_data, national_population
 from spiegelkit.params import DEMO_DATA, GROUP_TYPES, GroupParams
 from spiegelkit.talking_points import TalkingPoint, talking_points
@@ -112,10 +112,7 @@ class Handout:
 
     @property
     def shown_agbs(self) -> set[str]:
-        """AGB codes that may appear: all, unless other practices are pseudonymised."""
-        if self.params.options.pseudonymise:
-            return {self.params.focus_agb} if self.params.focus_agb else set()
-        return set(self.labels)
+        return shown_agbs(self.params)
 
     @property
     def named_params(self) -> GroupParams:
@@ -286,13 +283,18 @@ class Handout:
 
         methods = sorted(set(self.table["method"]))
         current = self.current
-        stem = f"practice-{self.params.focus_agb}" if self.params.focus_agb else "handout"
+        stem = variant_stem(self.params.focus_agb)
         return join_html(
             render("appendix.html.j2", rows=current.to_dict("records"), focus=self.focus,
                    marks=MARKS, methods=methods, year=self.year,
                    confidence=confidence_text(self.params.options.confidence),
                    region_size=int(self.region["agb"].nunique())),
             download_links(data_table(self.table, self.shown_agbs), stem))
+
+
+def variant_stem(focus_agb: str | None) -> str:
+    """File name (without suffix) of the group handout or a per-practice version."""
+    return f"practice-{focus_agb}" if focus_agb else "handout"
 
 
 def _value(value: float, statistic: str) -> str:

@@ -76,3 +76,49 @@ def test_names_and_notes_are_shown_as_text_and_run_nothing(tmp_path, page):
     html = result.handout.read_text()
     assert not re.search(r"<script>alert|<img src=[xy] onerror", html)
     assert page.outside_requests == [] and page.console_errors == []
+
+
+def _embedded_files(html: str) -> bytes:
+    """The downloads inside a handout (data: links), decoded, XLSX unzipped."""
+    import base64
+    import io
+    import zipfile
+
+    blobs = b""
+    for kind, data in re.findall(r'href="data:([^;"]+);base64,([^"]+)"', html):
+        raw = base64.b64decode(data)
+        if "spreadsheet" in kind:
+            with zipfile.ZipFile(io.BytesIO(raw)) as book:
+                raw = b"".join(book.read(name) for name in book.namelist())
+        blobs += raw
+    return blobs
+
+
+def test_pseudonymised_practice_versions_name_no_other_practice(tmp_path, page):
+    shutil.copytree(DATA / "mini", tmp_path / "mini")
+    params = (DATA / "mini-group.yaml").read_text().replace(
+        "data_dir: mini", "data_dir: mini\noptions:\n  pseudonymise: true")
+    (tmp_path / "group.yaml").write_text(params)
+    [result] = run_groups([tmp_path / "group.yaml"], tmp_path / "out", progress=False)
+    assert result.status == "ok", result.error
+    folder = result.handout.parent
+    names = {"01000001": "Huisartsenpraktijk De Linde", "01000002": "Praktijk Zuid",
+             "01000003": "Praktijk Klein", "01000004": "Praktijk Nieuw"}
+    for own, own_name in names.items():
+        html = (folder / f"practice-{own}.html").read_text()
+        beside = b"".join((folder / f"practice-{own}{s}").read_bytes() for s in (".csv", ".xlsx"))
+        with __import__("zipfile").ZipFile(folder / f"practice-{own}.xlsx") as book:
+            beside += b"".join(book.read(n) for n in book.namelist())
+        everything = html.encode() + _embedded_files(html) + beside
+        assert own_name.encode() in html.encode()
+        for other, other_name in names.items():
+            if other != own:
+                assert other_name.encode() not in everything, (own, other_name)
+                assert other.encode() not in everything, (own, other)
+        assert b"Praktijk A" in everything or own == "01000001"
+        page.goto((folder / f"practice-{own}.html").as_uri(), wait_until="load")
+        assert page.outside_requests == [] and page.console_errors == []
+    # the group handout's figures are pseudonymised too; its attendance list keeps real names,
+    # because it is the signed record for the insurer
+    group = (folder / "handout.html").read_text()
+    assert "Praktijk A" in group and "Praktijk Zuid" not in group.split("Deelnemerslijst")[0]
