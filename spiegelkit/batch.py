@@ -48,8 +48,10 @@ from spiegelkit.engine import (GROUP_TIMEOUT, KERNEL_ARGUMENTS, NotebookTimeout,
                                thread_kernel)
 from spiegelkit.downloads import write_variant_downloads
 from spiegelkit.export import handout_html, notebook_to_html
+from spiegelkit.facilitation import write_report
 from spiegelkit.handout import variant_stem
 from spiegelkit.manifest import Manifest, group_inputs, run_inputs
+from spiegelkit.meetings import load_records
 from spiegelkit.outputs import atomic_path, remove, write_text
 
 GROUP_NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "group_mirror.ipynb"
@@ -156,6 +158,8 @@ def run_group(params_path: Path, out_root: Path = Path("outputs"),
             write_text(target, run.to_html(with_stable_cell_ids(done), title))
             write_variant_downloads(focused, target.parent, variant_stem(practice.agb),
                                     params_path.parent)
+        for record in load_records(params_path.parent, params)[0]:  # a verslag per recorded meeting
+            write_report(params_path, record.meeting_number, out_root)
     except Exception as exc:  # one broken group never stops the others
         detail = str(exc) if isinstance(exc, (papermill.PapermillExecutionError, NotebookTimeout)) \
             else traceback.format_exc(limit=3)
@@ -167,7 +171,8 @@ def run_group(params_path: Path, out_root: Path = Path("outputs"),
 
 def products(folder: Path) -> list[Path]:
     """Every handout version and download of a group folder (removed when the group fails)."""
-    return [p for pattern in ("handout.*", "practice-*.*") for p in Path(folder).glob(pattern)]
+    return [p for pattern in ("handout.*", "practice-*.*", "verslag-*.html")
+            for p in Path(folder).glob(pattern)]
 
 
 def run_chunk(params_paths: list[Path], out_root: Path, notebook: Path = GROUP_NOTEBOOK,

@@ -24,7 +24,7 @@ def demo_handouts(tmp_path_factory):
     results = run_groups(DEMO_GROUPS, out, progress=False)
     failed = [(r.group_id, r.error[-500:]) for r in results if r.status != "ok"]
     assert not failed, failed
-    return sorted(out.glob("*/*.html"))
+    return sorted(p for p in out.glob("*/*.html") if not p.name.startswith("verslag-"))
 
 
 def test_every_demo_group_has_a_handout(demo_handouts):
@@ -122,3 +122,27 @@ def test_pseudonymised_practice_versions_name_no_other_practice(tmp_path, page):
     # because it is the signed record for the insurer
     group = (folder / "handout.html").read_text()
     assert "Praktijk A" in group and "Praktijk Zuid" not in group.split("Deelnemerslijst")[0]
+
+
+def test_offline_calculator_in_a_demo_handout(demo_handouts, page):
+    """Type 2095 into the handout's own calculator: the source's figures come out to the cent."""
+    handout = next(p for p in demo_handouts
+                   if p.parent.name == "hagro-amstelveen-noord" and p.name == "handout.html")
+    page.goto(handout.as_uri(), wait_until="load")
+    calc = "#sk-calc-hagro-amstelveen-noord"
+    page.fill(f"{calc}-patients-0", "2095")
+    page.dispatch_event(f"{calc}-patients-0", "input")
+    row = page.locator(f'{calc} tr.sk-calc-row[data-index="0"]')
+    cents = {field: row.locator(f'td[data-field="{field}"]').get_attribute("data-cents")
+             for field in ("supplement_per_year", "fee_per_meeting", "fee_per_year")}
+    assert cents == {"supplement_per_year": "167600", "fee_per_meeting": "15475",
+                     "fee_per_year": "46425"}
+    assert "154,75" in row.inner_text()
+    assert page.outside_requests == [] and page.console_errors == []
+
+
+def test_a_verslag_for_every_recorded_meeting(demo_handouts):
+    for params in DEMO_GROUPS:
+        records = sorted((ROOT / "params" / "meetings" / params.stem).glob("meeting-*.yaml"))
+        reports = sorted(demo_handouts[0].parents[1].glob(f"{params.stem}/verslag-*.html"))
+        assert [r.stem.split("-")[1] for r in reports] == [r.stem.split("-")[1] for r in records]
