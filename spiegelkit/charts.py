@@ -169,9 +169,9 @@ def forest_chart(table: pd.DataFrame, year: int, domain: str | None = None,
     _log_axis(ax, current["lower"].min(), current["upper"].max())
     ax.set_yticks([y_of[i] for i in indicators], [titles[i] for i in indicators])
     ax.set_ylim(-0.7, len(indicators) - 0.3)
-    ax.set_xlabel("index (100 = zoals verwacht) met marge; open symbool: minder dan 10 gebeurtenissen")
+    ax.set_xlabel("index (100 = verwacht) met marge; open symbool: minder dan 10 gebeurtenissen",
+                  fontsize="small")
     where = DOMAINS.get(domain, domain) if domain else "alle indicatoren"
-    fig.suptitle(f"Index per indicator: {where.lower()}, {year}", fontsize="medium")
     fig.legend(loc="outside upper center", ncol=min(n + 1, 3), frameon=False, fontsize="small")
     alt = (f"Grafiek: index met betrouwbaarheidsmarge per indicator ({where}, {year}) voor "
            f"{', '.join(practices)}, met de mediaan van de groep. {_notable(current)}")

@@ -212,7 +212,7 @@ class Handout:
             parts += [
                 render("domain_heading.html.j2", title=DOMAINS.get(domain, domain)),
                 self._comparison_table(rows[rows["year"] == self.year]),
-                charts.forest_chart(rows, self.year, focus=self.focus),
+                charts.forest_chart(rows, self.year, domain, focus=self.focus),
                 charts.funnel_chart(rows, self.region, self.year, domain, focus=self.focus),
                 charts.trend_chart(rows, domain, focus=self.focus),
                 render("changes.html.j2", changes=changes_since(rows, self.year).to_dict("records"),
