@@ -79,13 +79,13 @@ def test_names_and_notes_are_shown_as_text_and_run_nothing(tmp_path, page):
 
 
 def _embedded_files(html: str) -> bytes:
-    """The downloads inside a handout (data: links), decoded, XLSX unzipped."""
+    """The downloads and charts inside a handout (data: addresses), decoded, XLSX unzipped."""
     import base64
     import io
     import zipfile
 
     blobs = b""
-    for kind, data in re.findall(r'href="data:([^;"]+);base64,([^"]+)"', html):
+    for kind, data in re.findall(r'(?:href|src)="data:([^;"]+);base64,([^"]+)"', html):
         raw = base64.b64decode(data)
         if "spreadsheet" in kind:
             with zipfile.ZipFile(io.BytesIO(raw)) as book:

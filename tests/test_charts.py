@@ -1,0 +1,124 @@
+"""The handout's charts: well-formed SVG that says what it shows, safe with any name,
+the own practice standing out in a per-practice version, the same bytes for the same data."""
+
+import base64
+import math
+import re
+import xml.etree.ElementTree as ET
+
+import pandas as pd
+import pytest
+
+from conftest import DATA
+from spiegelkit import charts
+from spiegelkit.check import check_group
+from spiegelkit.compare import compare_group, compare_region
+from spiegelkit.svg import Canvas, Scale
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+@pytest.fixture(scope="module")
+def mini():
+    checked = check_group(DATA / "mini-group.yaml")
+    params, data = checked.params, checked.data
+    table = compare_group(data, params)
+    earlier = table.assign(year=params.data_year - 1, index=table["index"] * 0.9)
+    region = compare_region(data, params.data_year)
+    return params, data, pd.concat([earlier, table], ignore_index=True), region
+
+
+def every_chart(table, region, year, focus=None):
+    domain = table.loc[table["statistic"] != "cost", "domain"].iloc[0]
+    return [charts.forest_chart(table, year, domain, focus=focus),
+            charts.heatmap_chart(table, year, focus=focus),
+            charts.spine_chart(table, region, year),
+            charts.funnel_chart(table, region, year, domain, focus=focus),
+            charts.trend_chart(table, domain, focus=focus)]
+
+
+def texts(chart) -> str:
+    root = ET.fromstring(chart.svg)
+    return " ".join("".join(t.itertext()) for t in root.iter(f"{SVG}text"))
+
+
+def test_a_log_scale_puts_equal_ratios_at_equal_distances():
+    x = Scale(10, 1000, 0, 200, log=True)
+    assert x(10) == pytest.approx(0) and x(1000) == pytest.approx(200)
+    assert x(100) == pytest.approx(100)  # 100 is halfway between 10 and 1000 in ratio
+    assert x(50) - x(25) == pytest.approx(x(200) - x(100))
+    assert x(5) == pytest.approx(0) and x(5000) == pytest.approx(200)  # clipped to the panel
+    y = Scale(0, 200, 300, 100)  # screen y runs down
+    assert y(100) == pytest.approx(200) and y(150) == pytest.approx(150)
+
+
+def test_charts_are_wellformed_svg_inside_an_img_with_their_alt_text(mini):
+    params, data, table, region = mini
+    for chart in every_chart(table, region, params.data_year):
+        root = ET.fromstring(chart.svg)  # raises on anything that is not well-formed XML
+        assert root.tag == f"{SVG}svg" and float(root.get("width")) <= charts.WIDTH + 1
+        html = chart._repr_html_()
+        [data_uri] = re.findall(r'src="data:image/svg\+xml;base64,([^"]+)"', html)
+        assert base64.b64decode(data_uri).decode() == chart.svg
+        alt = re.search(r'alt="([^"]*)"', html).group(1)
+        assert alt == __import__("html").escape(chart.alt, quote=True) and len(chart.alt) > 40
+
+
+def test_names_reach_the_chart_as_text_only(mini):
+    params, data, table, region = mini
+    evil = '<script>alert("x")</script> & Zn'
+    table = table.assign(practice=table["practice"].replace("Praktijk Zuid", evil))
+    for chart in every_chart(table, region, params.data_year):
+        ET.fromstring(chart.svg)  # a raw < or & would break the XML
+        assert "<script>" not in chart.svg
+    forest = charts.forest_chart(table, params.data_year, table["domain"].iloc[0])
+    assert evil in texts(forest)  # shown literally, in the legend
+
+
+def test_heatmap_marks_clear_differences_readable_without_colour(mini):
+    params, data, table, region = mini
+    current = table[table["year"] == params.data_year]
+    chart = charts.heatmap_chart(table, params.data_year)
+    shown = texts(chart)
+    for row in current.to_dict("records"):
+        if row["significance"] in ("higher_95", "higher_998"):
+            assert f"{round(row['index'])} ▲" in shown
+        if row["significance"] in ("lower_95", "lower_998"):
+            assert f"{round(row['index'])} ▼" in shown
+
+
+def test_in_a_practice_version_the_others_are_faded(mini):
+    params, data, table, region = mini
+    focus = table["practice"].iloc[0]
+    domain = table["domain"].iloc[0]
+    group = charts.forest_chart(table, params.data_year, domain)
+    own = charts.forest_chart(table, params.data_year, domain, focus=focus)
+    assert 'opacity="0.35"' not in group.svg
+    others = table["practice"].nunique() - 1
+    assert own.svg.count('<g opacity="0.35">') == 2 * others  # their markers, their legend keys
+
+
+def test_the_same_data_gives_the_same_bytes(mini):
+    params, data, table, region = mini
+    first = [c.svg for c in every_chart(table, region, params.data_year) if c]
+    again = [c.svg for c in every_chart(table.copy(), region.copy(), params.data_year) if c]
+    assert first == again
+
+
+def test_charts_without_content_are_left_out(mini):
+    params, data, table, region = mini
+    costs = table[table["statistic"] == "cost"]
+    assert charts.funnel_chart(costs, region, params.data_year, costs["domain"].iloc[0]) is None
+    one_year = table[table["year"] == params.data_year]
+    assert charts.trend_chart(table, one_year["domain"].iloc[0]) is not None
+    assert charts.trend_chart(one_year, one_year["domain"].iloc[0]) is None
+
+
+def test_dots_are_one_path_of_circles():
+    canvas = Canvas(100, 100)
+    canvas.dots([10, 50], [20, 60], r=2, fill="#999")
+    [path] = ET.fromstring(canvas.svg()).iter(f"{SVG}path")
+    moves = re.findall(r"M([\d.]+) ([\d.]+)", path.get("d"))
+    assert [(float(x) + 2, float(y)) for x, y in moves] == [(10, 20), (50, 60)]
+    assert path.get("d").count("a2 2 0 1 0") == 4  # two half circles each
+    assert not math.isnan(float(moves[0][0]))
