@@ -8,12 +8,20 @@ how to read it (polarity) and which follow-up fits it.
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Annotated, Literal
 
 import pandas as pd
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from spiegelkit.problems import Problem, choice_hint, did_you_mean, display_path
 from spiegelkit.stats import COST_CV_DEFAULT
@@ -75,14 +83,26 @@ class Indicator(BaseModel):
 
 
 def load_catalogue(path: Path | None = None) -> tuple[pd.DataFrame, list[Problem]]:
-    """Read and validate the catalogue; returns one row per indicator and every problem."""
+    """Read and validate the catalogue; returns one row per indicator and every problem.
+
+    A text is validated once (a batch asks for the catalogue for every handout)."""
     path = Path(path) if path else DEFAULT_CATALOGUE
     file = display_path(path)
     try:
         text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        return _empty(), [Problem(file, f"cannot be read as YAML ({exc})",
+                                  hint="fix the YAML syntax at the line shown")]
+    frame, problems = _validated_catalogue(file, text)
+    return frame.copy(), list(problems)
+
+
+@functools.lru_cache(maxsize=8)
+def _validated_catalogue(file: str, text: str) -> tuple[pd.DataFrame, list[Problem]]:
+    try:
         entries = yaml.load(text, Loader=SafeTextLoader)
         root = yaml.compose(text, Loader=SafeTextLoader)
-    except (OSError, yaml.YAMLError) as exc:
+    except yaml.YAMLError as exc:
         return _empty(), [Problem(file, f"cannot be read as YAML ({exc})",
                                   hint="fix the YAML syntax at the line shown")]
     if not isinstance(entries, list):

@@ -7,6 +7,7 @@ that stratum, summed. The intervals and significance come from :mod:`spiegelkit.
 
 from __future__ import annotations
 
+import functools
 import string
 
 import numpy as np
@@ -69,12 +70,20 @@ def shown_agbs(params: GroupParams) -> set[str]:
 def compare_practices(data: MirrorData, agbs: list[str], confidence: float = 0.95) -> pd.DataFrame:
     """Observed, expected, index and interval per practice x year x indicator (no labels).
 
+    Computed once per data, practices and confidence: a group's handout versions and the
+    groups of one region share it (each caller gets its own copy).
+
     Columns: agb, year, indicator, the catalogue columns, observed, denominator, expected,
     expected_source ("bron" or "standaardisatie"), value and expected_value (in the
     indicator's unit), and from :func:`spiegelkit.stats.compare_with_expected`: index,
     lower, upper, lower_998, upper_998, significance, significance_nl, small_numbers,
     method, confidence.
     """
+    return _compare_practices(data, tuple(agbs), confidence).copy()
+
+
+@functools.lru_cache(maxsize=32)
+def _compare_practices(data: MirrorData, agbs: tuple[str, ...], confidence: float) -> pd.DataFrame:
     mirror = data.mirror[data.mirror["agb"].isin(agbs)].copy()
     population = data.population[data.population["agb"].isin(agbs)]
     computed = expected_by_indirect_standardisation(population, data.reference)

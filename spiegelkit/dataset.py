@@ -18,9 +18,10 @@ from spiegelkit.problems import InputError, Problem, did_you_mean, display_path
 from spiegelkit.tables import TABLES, find_table, read_table
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class MirrorData:
-    """All tables of one data folder, typed and checked."""
+    """All tables of one data folder, typed and checked. Hashed by identity: load_data
+    gives the same object for the same files, so results can be cached per data."""
 
     folder: Path
     practices: pd.DataFrame

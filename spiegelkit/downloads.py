@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import base64
 import datetime
+import hashlib
 import io
 import re
 import zipfile
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
 
 from spiegelkit.handout import Html, render
@@ -48,9 +50,13 @@ FIXED_TIME = datetime.datetime(2000, 1, 1)  # same data, same bytes: no write ti
 
 def xlsx_bytes(frame: pd.DataFrame) -> bytes:
     """An Excel workbook of `frame` whose bytes depend on the data only."""
+    book = openpyxl.Workbook(write_only=True)  # streams rows: a third of pandas' time
+    sheet = book.create_sheet("spiegel")
+    sheet.append(list(frame.columns))
+    for row in frame.astype(object).where(frame.notna(), None).itertuples(index=False):
+        sheet.append(list(row))
     buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        frame.to_excel(writer, index=False, sheet_name="spiegel")
+    book.save(buffer)
     fixed = io.BytesIO()
     with zipfile.ZipFile(buffer) as source, zipfile.ZipFile(fixed, "w", zipfile.ZIP_DEFLATED) as target:
         for item in source.infolist():
@@ -64,32 +70,45 @@ def xlsx_bytes(frame: pd.DataFrame) -> bytes:
     return fixed.getvalue()
 
 
+_recent_workbooks: dict[str, bytes] = {}  # CSV digest -> XLSX; a group's versions share data
+
+
+def workbook_for(frame: pd.DataFrame, csv: bytes) -> bytes:
+    """:func:`xlsx_bytes` of `frame`, made once for the same data (the same CSV)."""
+    key = hashlib.sha256(csv).hexdigest()
+    if key not in _recent_workbooks:
+        if len(_recent_workbooks) >= 8:
+            del _recent_workbooks[next(iter(_recent_workbooks))]
+        _recent_workbooks[key] = xlsx_bytes(frame)
+    return _recent_workbooks[key]
+
+
 def download_links(frame: pd.DataFrame, stem: str) -> Html:
     """Links that save the data from inside the offline handout (data: addresses)."""
+    csv = csv_bytes(frame)
     files = [
         dict(name=f"{stem}.csv", kind="CSV (Excel, puntkomma)",
-             href="data:text/csv;base64," + base64.b64encode(csv_bytes(frame)).decode()),
+             href="data:text/csv;base64," + base64.b64encode(csv).decode()),
         dict(name=f"{stem}.xlsx", kind="Excel-werkmap",
-             href=f"data:{XLSX_TYPE};base64," + base64.b64encode(xlsx_bytes(frame)).decode()),
+             href=f"data:{XLSX_TYPE};base64," + base64.b64encode(workbook_for(frame, csv)).decode()),
     ]
     return render("downloads.html.j2", files=files, rows=len(frame))
 
 
-def write_variant_downloads(params, folder: Path, stem: str, base: Path | None = None) -> list[Path]:
-    """The data of one handout version (group or per-practice) beside it as CSV and XLSX."""
-    from spiegelkit.compare import compare_group, shown_agbs
-    from spiegelkit.dataset import load_data
-
-    data = load_data(params.data_path(base))
-    table = compare_group(data, params, focus=params.focus_agb)
-    return write_downloads(data_table(table, shown_agbs(params)), folder, stem)
+DOWNLOAD_LINK = re.compile(r'<a download="([^"/]+)" href="data:[^;"]+;base64,([^"]+)"')
 
 
-def write_downloads(frame: pd.DataFrame, folder: Path, stem: str) -> list[Path]:
-    """Write <stem>.csv and <stem>.xlsx beside the handout, atomically."""
+def embedded_downloads(handout: str) -> dict[str, bytes]:
+    """The files inside a handout's download links, by name (see :func:`download_links`)."""
+    return {name: base64.b64decode(data) for name, data in DOWNLOAD_LINK.findall(handout)}
+
+
+def write_embedded_downloads(handout: str, folder: Path) -> list[Path]:
+    """Write the files of a handout's download links beside it, atomically: the CSV and
+    XLSX beside a handout are the very bytes inside it."""
     written = []
-    for suffix, content in ((".csv", csv_bytes(frame)), (".xlsx", xlsx_bytes(frame))):
-        target = Path(folder) / f"{stem}{suffix}"
+    for name, content in embedded_downloads(handout).items():
+        target = Path(folder) / name
         with atomic_path(target) as tmp:
             tmp.write_bytes(content)
         written.append(target)

@@ -96,7 +96,6 @@ class Handout:
         options = params.options
         points = talking_points(table, params.data_year, pinned=options.pinned,
                                 dropped=options.dropped, count=options.talking_points)
-        charts.use_handout_style()
         return cls(params, data, table, region, practice_labels(params, data, params.focus_agb),
                    points)
 
@@ -207,6 +206,7 @@ class Handout:
     def domains(self) -> Html:
         """Per domain: the table, forest plot, funnel plots, trends and changes."""
         parts = []
+        changes = changes_since(self.table, self.year)
         for domain in dict.fromkeys(self.current["domain"]):
             rows = self.table[self.table["domain"] == domain]
             parts += [
@@ -215,8 +215,8 @@ class Handout:
                 charts.forest_chart(rows, self.year, domain, focus=self.focus),
                 charts.funnel_chart(rows, self.region, self.year, domain, focus=self.focus),
                 charts.trend_chart(rows, domain, focus=self.focus),
-                render("changes.html.j2", changes=changes_since(rows, self.year).to_dict("records"),
-                       year=self.year),
+                render("changes.html.j2", year=self.year, changes=changes[
+                    changes["indicator"].isin(set(rows["indicator"]))].to_dict("records")),
             ]
         return join_html(*parts)
 
@@ -225,11 +225,11 @@ class Handout:
         indicators = []
         for _, rows in current.groupby("indicator", sort=False):
             first = rows.iloc[0]
-            cells = {r.practice: dict(
-                value=_value(r.value, r.statistic), index=r["index"], lower=r.lower,
-                upper=r.upper, mark=MARKS.get(r.significance, ("", ""))[0],
-                css=MARKS.get(r.significance, ("", ""))[1], text=r.significance_nl,
-            ) for _, r in rows.iterrows()}
+            cells = {r["practice"]: dict(
+                value=_value(r["value"], r["statistic"]), index=r["index"], lower=r["lower"],
+                upper=r["upper"], mark=MARKS.get(r["significance"], ("", ""))[0],
+                css=MARKS.get(r["significance"], ("", ""))[1], text=r["significance_nl"],
+            ) for r in rows.to_dict("records")}
             indicators.append(dict(
                 title=first.title, unit=first.unit, cells=cells,
                 follow_up="" if first.follow_up == "none" else FOLLOW_UPS[first.follow_up]))

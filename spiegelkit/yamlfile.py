@@ -6,6 +6,8 @@ date is and a value reaches the notebook exactly as written.
 
 from __future__ import annotations
 
+import copy
+import functools
 from pathlib import Path
 
 import yaml
@@ -24,9 +26,22 @@ SafeTextLoader.yaml_implicit_resolvers = {
 
 
 def read_yaml(path: Path):
-    """(data, node tree) of a YAML file, loaded with :class:`SafeTextLoader`."""
-    text = Path(path).read_text(encoding="utf-8")
-    return yaml.load(text, Loader=SafeTextLoader), yaml.compose(text, Loader=SafeTextLoader)
+    """(data, node tree) of a YAML file, loaded with :class:`SafeTextLoader`.
+
+    A text is parsed once (a batch reads the same records for every handout version);
+    each caller gets its own copy of the data."""
+    data, root = _parse(Path(path).read_text(encoding="utf-8"))
+    return copy.deepcopy(data), root
+
+
+@functools.lru_cache(maxsize=256)
+def _parse(text: str):
+    loader = SafeTextLoader(text)
+    try:
+        root = loader.get_single_node()
+        return (loader.construct_document(root) if root is not None else None), root
+    finally:
+        loader.dispose()
 
 
 def line_of(node, path) -> int | None:
