@@ -8,7 +8,9 @@ about 1,300 groups of 5,000 fictitious practices) and makes their handouts
 1. with the plain command-line loop: ``papermill`` and then ``jupyter nbconvert --to html
    --no-input`` per group, one group after the other, as subprocesses;
 2. with the engine: ``spiegelkit.batch.run_groups`` (kernel pool, one worker per core
-   unless --jobs);
+   unless --jobs) with ``versions="group"``: the same product as the plain loop, one
+   handout per group (plus its CSV and XLSX), as ``spiegelkit run --versions group`` makes
+   for a national batch; ``--versions all`` adds one version per practice;
 3. in one plain Python process with imports paid once (IPython shell, no kernel, no
    papermill): the baseline of what rendering a handout costs at all.
 
@@ -118,13 +120,14 @@ def plain_loop(paths: list[Path], out: Path) -> float:
     return time.perf_counter() - started
 
 
-def engine(paths: list[Path], out: Path, jobs: int | None) -> tuple[float, list[float], list]:
+def engine(paths: list[Path], out: Path, jobs: int | None,
+           versions: str) -> tuple[float, list[float], list]:
     """spiegelkit.batch.run_groups; returns seconds, the moments each handout was done
     (seconds after the start) and the results."""
     from spiegelkit.batch import output_files, run_groups
 
     started = time.time()
-    results = run_groups(paths, out, jobs=jobs, progress=False, force=True)
+    results = run_groups(paths, out, jobs=jobs, progress=False, force=True, versions=versions)
     seconds = time.time() - started
     failed = [r for r in results if r.status != "ok"]
     if failed:
@@ -196,7 +199,7 @@ def in_process(paths: list[Path], out: Path) -> list[float]:
     return seconds
 
 
-def soak(paths: list[Path], out: Path, groups: int) -> list[tuple[int, int, int]]:
+def soak(paths: list[Path], out: Path, groups: int, versions: str) -> list[tuple[int, int, int]]:
     """One kernel runs `groups` groups (paths cycled); (group, kernel RSS, driver RSS) in bytes
     after every 10th group."""
     from spiegelkit.batch import run_group
@@ -204,7 +207,7 @@ def soak(paths: list[Path], out: Path, groups: int) -> list[tuple[int, int, int]
 
     samples = []
     for n in range(1, groups + 1):
-        result = run_group(paths[(n - 1) % len(paths)], out, engine="pool")
+        result = run_group(paths[(n - 1) % len(paths)], out, engine="pool", versions=versions)
         if result.status != "ok":
             raise SystemExit(f"soak: group {result.group_id} failed: {result.error}")
         if n % 10 == 0 or n == 1:
@@ -230,6 +233,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--groups", type=int, default=20, help="groups to make each way (default 20)")
     parser.add_argument("--jobs", type=int, default=None, help="engine workers (default: one per core)")
+    parser.add_argument("--versions", choices=["group", "all"], default="group",
+                        help="engine: group handouts only, as the plain loop (default), or also "
+                             "one version per practice")
     parser.add_argument("--soak", type=int, default=0, metavar="N",
                         help="then run N groups in one kernel and report its memory")
     parser.add_argument("--in-process", nargs="*", help=argparse.SUPPRESS)  # the baseline's process
@@ -245,6 +251,7 @@ def main() -> None:
     paths = everything[:args.groups]
     stamp = time.strftime("%Y%m%d-%H%M%S")
     report = {"groups": len(paths), "national_groups": len(everything), "cores": os.cpu_count(),
+              "engine_versions": args.versions,
               "python": platform.python_version(), "load_before": machine_load()}
 
     print(f"{len(paths)} groups of the national demo set; machine: {os.cpu_count()} cores, "
@@ -258,7 +265,7 @@ def main() -> None:
     print(f"plain loop   {plain / len(paths):6.2f} s per group  ({plain:.0f} s)", flush=True)
 
     with PeakMemory() as memory:
-        wall, done, results = engine(paths, RESULTS / "engine", args.jobs)
+        wall, done, results = engine(paths, RESULTS / "engine", args.jobs, args.versions)
     workers = min(args.jobs or default_jobs(), len(paths))
     steady = (len(done) - workers) / (done[-1] - done[workers - 1]) if len(done) > workers + 1 else 0
     driver = peak_bytes(os.getpid())
@@ -271,7 +278,8 @@ def main() -> None:
         "projected_national_seconds": done[workers - 1] + (len(everything) - workers) / steady if steady else None,
     }
     e = report["engine"]
-    print(f"engine       {e['per_group']:6.2f} s per group  ({wall:.0f} s, {workers} workers; "
+    print(f"engine       {e['per_group']:6.2f} s per group  ({wall:.0f} s, {workers} workers, "
+          f"versions={args.versions}; "
           f"steady state {e['steady_per_group']:.2f} s per group, one group takes "
           f"{latency:.2f} s in its worker)", flush=True)
 
@@ -304,7 +312,7 @@ def main() -> None:
         f"{report['load_after']['load_1min']:.1f} on {os.cpu_count()} cores",
     ]
     if args.soak:
-        samples = soak(paths, RESULTS / "soak", args.soak)
+        samples = soak(paths, RESULTS / "soak", args.soak, args.versions)
         report["soak"] = [{"group": n, "kernel_mib": k / MIB, "driver_mib": d / MIB} for n, k, d in samples]
         settled = [s for s in samples if s[0] >= min(50, args.soak // 2)]
         growth = (settled[-1][1] - settled[0][1]) / MIB

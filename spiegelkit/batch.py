@@ -46,7 +46,7 @@ from tqdm import tqdm
 from spiegelkit.check import check_group
 from spiegelkit.engine import (GROUP_TIMEOUT, KERNEL_ARGUMENTS, NotebookTimeout, shutdown_kernels,
                                thread_kernel)
-from spiegelkit.downloads import write_variant_downloads
+from spiegelkit.downloads import write_embedded_downloads
 from spiegelkit.export import handout_html, notebook_to_html
 from spiegelkit.facilitation import write_report
 from spiegelkit.handout import variant_stem
@@ -56,6 +56,9 @@ from spiegelkit.outputs import atomic_path, remove, write_text
 
 GROUP_NOTEBOOK = Path(__file__).resolve().parents[1] / "notebooks" / "group_mirror.ipynb"
 DASK_CHUNK = 8  # at most this many groups per task sent to a Dask worker
+# Which handouts a group gets: "all" = the group handout and one version per practice (its
+# own practice highlighted); "group" = the group handout only, e.g. for a national batch.
+VERSIONS = ("all", "group")
 
 
 @dataclass(frozen=True)
@@ -114,8 +117,9 @@ def output_files(out_root: Path, group_id: str) -> dict[str, Path]:
 
 def run_group(params_path: Path, out_root: Path = Path("outputs"),
               notebook: Path = GROUP_NOTEBOOK, engine: str = "pool",
-              timeout: float = GROUP_TIMEOUT) -> GroupResult:
-    """Check one group, execute its notebook and make its handout."""
+              timeout: float = GROUP_TIMEOUT, versions: str = "all") -> GroupResult:
+    """Check one group, execute its notebook and make its handout (and, with `versions`
+    "all", one version per practice)."""
     started = time.perf_counter()
     params_path = Path(params_path)
     checked = check_group(params_path)
@@ -143,9 +147,12 @@ def run_group(params_path: Path, out_root: Path = Path("outputs"),
                     executed.replace(files["failed_notebook"])
                 raise
             title = f"Spiegelbijeenkomst {params.group_name}"
-            write_text(files["handout"], run.to_html(with_stable_cell_ids(done), title))
-        write_variant_downloads(params, files["handout"].parent, variant_stem(None), params_path.parent)
-        for practice in params.practices:  # one version per practice, its own practice highlighted
+            handout = run.to_html(with_stable_cell_ids(done), title)
+            write_embedded_downloads(handout, files["handout"].parent)
+            write_text(files["handout"], handout)
+        if versions == "group":  # no per-practice versions: none from an earlier run either
+            remove(*files["handout"].parent.glob("practice-*.*"))
+        for practice in params.practices if versions == "all" else []:
             focused = params.model_copy(update={"focus_agb": practice.agb})
             target = files["handout"].parent / f"{variant_stem(practice.agb)}.html"
             executed = target.parent / f".{target.stem}.partial.ipynb"  # only the HTML is kept
@@ -155,9 +162,9 @@ def run_group(params_path: Path, out_root: Path = Path("outputs"),
                                    Path(notebook).parent, timeout)
             finally:
                 executed.unlink(missing_ok=True)
-            write_text(target, run.to_html(with_stable_cell_ids(done), title))
-            write_variant_downloads(focused, target.parent, variant_stem(practice.agb),
-                                    params_path.parent)
+            handout = run.to_html(with_stable_cell_ids(done), title)
+            write_embedded_downloads(handout, target.parent)
+            write_text(target, handout)
         for record in load_records(params_path.parent, params)[0]:  # a verslag per recorded meeting
             write_report(params_path, record.meeting_number, out_root)
     except Exception as exc:  # one broken group never stops the others
@@ -176,9 +183,10 @@ def products(folder: Path) -> list[Path]:
 
 
 def run_chunk(params_paths: list[Path], out_root: Path, notebook: Path = GROUP_NOTEBOOK,
-              engine: str = "pool", timeout: float = GROUP_TIMEOUT) -> list[GroupResult]:
+              engine: str = "pool", timeout: float = GROUP_TIMEOUT,
+              versions: str = "all") -> list[GroupResult]:
     """Run several groups one after the other (one task for a Dask worker)."""
-    return [run_group(path, out_root, notebook, engine, timeout) for path in params_paths]
+    return [run_group(path, out_root, notebook, engine, timeout, versions) for path in params_paths]
 
 
 def with_stable_cell_ids(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
@@ -204,16 +212,18 @@ def default_jobs() -> int:
 def run_groups(params_paths: list[Path], out_root: Path = Path("outputs"), jobs: int | None = None,
                notebook: Path = GROUP_NOTEBOOK, progress: bool = True, engine: str = "pool",
                force: bool = False, scheduler: str | None = None,
-               timeout: float = GROUP_TIMEOUT) -> list[GroupResult]:
+               timeout: float = GROUP_TIMEOUT, versions: str = "all") -> list[GroupResult]:
     """Run every group whose outputs are missing or out of date (every group with `force`);
     a failing group is reported, never stops the others. `jobs` defaults to one worker per
     core; with `scheduler` the groups go to that Dask cluster instead."""
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}: use one of {', '.join(ENGINES)}")
+    if versions not in VERSIONS:
+        raise ValueError(f"unknown versions {versions!r}: use one of {', '.join(VERSIONS)}")
     logging.getLogger("papermill").setLevel(logging.WARNING)
     paths = [Path(p) for p in params_paths]
     manifest = Manifest.load(out_root)
-    shared = run_inputs(Path(notebook))
+    shared = {**run_inputs(Path(notebook)), "handouts": versions}
     group_ids, inputs, results, todo = {}, {}, [], []
     for path in paths:
         group_id, inputs[path] = group_inputs(path, shared)
@@ -225,7 +235,8 @@ def run_groups(params_paths: list[Path], out_root: Path = Path("outputs"), jobs:
             todo.append(path)
 
     run = functools.partial(run_group, out_root=Path(out_root).resolve(),
-                            notebook=Path(notebook).resolve(), engine=engine, timeout=timeout)
+                            notebook=Path(notebook).resolve(), engine=engine, timeout=timeout,
+                            versions=versions)
     if scheduler:
         done = _on_dask(todo, run, scheduler, group_ids)
     else:

@@ -71,8 +71,11 @@ def check(params: tuple[str, ...]) -> None:
 @click.option("--scheduler", metavar="ADDRESS", default=None,
               help="Run the groups on the workers of this Dask scheduler "
                    "(e.g. tcp://10.0.0.5:8786); they must see the same paths.")
+@click.option("--versions", type=click.Choice(["all", "group"]), default="all", show_default=True,
+              help="all: the group handout and one version per practice; group: the group "
+                   "handout only (a national batch, or a quick look).")
 def run(params: tuple[str, ...], out: str, jobs: int | None, notebook: str | None, engine: str,
-        force: bool, scheduler: str | None) -> None:
+        force: bool, scheduler: str | None, versions: str) -> None:
     """Make the executed notebook and HTML handout of every group.
 
     PARAMS are group params files (default: params/*.yaml). Outputs go to
@@ -84,7 +87,7 @@ def run(params: tuple[str, ...], out: str, jobs: int | None, notebook: str | Non
 
     paths = _params_paths(params)
     results = run_groups(paths, Path(out), jobs=jobs, notebook=Path(notebook or GROUP_NOTEBOOK),
-                         engine=engine, force=force, scheduler=scheduler)
+                         engine=engine, force=force, scheduler=scheduler, versions=versions)
     click.echo("")
     for r in results:
         where = display_path(r.handout) if r.handout else f"see {out}/{r.group_id}/FAILED.txt"
