@@ -147,3 +147,33 @@ def test_cli_run_exit_code_is_not_zero_when_a_group_fails(tmp_path):
                                        "--out", str(tmp_path)])
     assert result.exit_code == 1
     assert "0 of 1 group(s) made their handout." in result.output
+
+
+def test_the_data_beside_a_handout_is_the_data_inside_it(demo_run):
+    from spiegelkit.downloads import embedded_downloads
+
+    result, out = demo_run
+    folder = result.handout.parent
+    for handout in [result.handout, *folder.glob("practice-*.html")]:
+        inside = embedded_downloads(handout.read_text())
+        assert sorted(inside) == [f"{handout.stem}.csv", f"{handout.stem}.xlsx"]
+        for name, content in inside.items():
+            assert (folder / name).read_bytes() == content
+
+
+def test_versions_group_makes_only_the_group_handout_and_removes_older_versions(tmp_path):
+    shutil.copytree(DATA / "mini", tmp_path / "mini")
+    shutil.copy(DATA / "mini-group.yaml", tmp_path / "group.yaml")
+    out = tmp_path / "outputs"
+    [everything] = run_groups([tmp_path / "group.yaml"], out, progress=False)
+    folder = everything.handout.parent
+    practices = ["01000001", "01000002", "01000003", "01000004"]
+    assert sorted(p.name for p in folder.glob("practice-*.html")) == \
+        [f"practice-{agb}.html" for agb in practices]
+
+    [group_only] = run_groups([tmp_path / "group.yaml"], out, progress=False, versions="group")
+    assert group_only.status == "ok"  # not "unchanged": another set of handouts was asked for
+    assert list(folder.glob("practice-*")) == []  # no version of the earlier run is left
+    assert {p.name for p in folder.glob("handout.*")} == {"handout.html", "handout.csv", "handout.xlsx"}
+    [again] = run_groups([tmp_path / "group.yaml"], out, progress=False, versions="group")
+    assert again.status == "unchanged"
