@@ -107,7 +107,7 @@ def _notable(rows: pd.DataFrame) -> str:
         hits = rows[rows["significance"].isin({f"{code}_95", f"{code}_998"})]
         if len(hits):
             items = "; ".join(f"{r['practice']} bij {r['title']} (index {dutch.number(r['index'])})"
-                              for r in hits.head(8).to_dict("records"))
+                              for r in hits.head(8)[["practice", "title", "index"]].to_dict("records"))
             more = f" en nog {len(hits) - 8}" if len(hits) > 8 else ""
             parts.append(f"{words} dan verwacht: {items}{more}.")
     return " ".join(parts) or "Geen praktijk wijkt duidelijk af van verwacht."
@@ -153,7 +153,8 @@ def forest_chart(table: pd.DataFrame, year: int, domain: str | None = None,
     for practice, offset in zip(practices, offsets):
         look = style[practice]
         with canvas.group(opacity=look.opacity if look.opacity < 1 else None):
-            for row in current[current["practice"] == practice].to_dict("records"):
+            for row in current.loc[current["practice"] == practice,
+                                   ["indicator", "index", "lower", "upper", "small_numbers"]].to_dict("records"):
                 if pd.isna(row["index"]):
                     continue
                 y = top + (indicators.index(row["indicator"]) + 0.5) * band + offset
@@ -197,7 +198,8 @@ def heatmap_chart(table: pd.DataFrame, year: int, focus: str | None = None) -> C
     indicators = list(dict.fromkeys(current["indicator"]))
     titles = dict(zip(current["indicator"], current["title"]))
     domains = dict(zip(current["indicator"], current["domain"]))
-    cells = {(r["indicator"], r["practice"]): r for r in current.to_dict("records")}
+    cells = {(r["indicator"], r["practice"]): r for r in current[
+        ["indicator", "practice", "index", "significance"]].to_dict("records")}
     left, cell_w, cell_h = 270.0, min(120.0, (WIDTH - 280) / max(len(practices), 1)), 17.0
     header = [wrap(p, 10, cell_w - 6)[:2] for p in practices]
     top = 10 + 12 * max(len(h) for h in header) + 6
@@ -272,7 +274,8 @@ def spine_chart(table: pd.DataFrame, region: pd.DataFrame, year: int,
         shown = [t for t in ticks if x.low <= t <= x.high]
         x_axis(canvas, x, shown, [str(t) for t in shown], top, bottom, size=9, grid="#f0f0f0")
         canvas.line(x(100), top, x(100), bottom, width=1.2)
-        for row in current[current["practice"] == practice].to_dict("records"):
+        for row in current.loc[current["practice"] == practice,
+                               ["indicator", "index", "significance"]].to_dict("records"):
             if pd.isna(row["index"]):
                 continue
             y = top + (indicators.index(row["indicator"]) + 0.5) * row_h
@@ -368,7 +371,7 @@ def funnel_chart(table: pd.DataFrame, region: pd.DataFrame, year: int, domain: s
                             width=1.0, stroke_dasharray=dash)
         canvas.line(left, y(100), right, y(100), width=1.2)
         canvas.dots(x(context["expected"]), y(context["index"]), 2.2, fill=GREY, opacity=0.6)
-        for r in here.to_dict("records"):
+        for r in here[["practice", "expected", "index"]].to_dict("records"):
             look = style[r["practice"]]
             canvas.marker(look.marker, x(r["expected"]), y(r["index"]), look.radius,
                           fill=look.colour, stroke="#000", stroke_width=0.5,

@@ -222,20 +222,20 @@ class Handout:
 
     def _comparison_table(self, current: pd.DataFrame) -> Html:
         practices = list(dict.fromkeys(current["practice"]))
-        indicators = []
-        for _, rows in current.groupby("indicator", sort=False):
-            first = rows.iloc[0]
-            cells = {r["practice"]: dict(
+        indicators: dict[str, dict] = {}  # in table order; records of few columns are quick
+        for r in current[["indicator", "practice", "title", "unit", "follow_up", "value",
+                          "statistic", "index", "lower", "upper", "significance",
+                          "significance_nl"]].to_dict("records"):
+            mark, css = MARKS.get(r["significance"], ("", ""))
+            row = indicators.setdefault(r["indicator"], dict(
+                title=r["title"], unit=r["unit"], cells={},
+                follow_up="" if r["follow_up"] == "none" else FOLLOW_UPS[r["follow_up"]]))
+            row["cells"][r["practice"]] = dict(
                 value=_value(r["value"], r["statistic"]), index=r["index"], lower=r["lower"],
-                upper=r["upper"], mark=MARKS.get(r["significance"], ("", ""))[0],
-                css=MARKS.get(r["significance"], ("", ""))[1], text=r["significance_nl"],
-            ) for r in rows.to_dict("records")}
-            indicators.append(dict(
-                title=first.title, unit=first.unit, cells=cells,
-                follow_up="" if first.follow_up == "none" else FOLLOW_UPS[first.follow_up]))
+                upper=r["upper"], mark=mark, css=css, text=r["significance_nl"])
         methods = sorted(set(current["method"]))
-        return render("comparison.html.j2", indicators=indicators, practices=practices,
-                      focus=self.focus, methods=methods, year=self.year,
+        return render("comparison.html.j2", indicators=list(indicators.values()),
+                      practices=practices, focus=self.focus, methods=methods, year=self.year,
                       confidence=confidence_text(self.params.options.confidence))
 
     def costs(self) -> Html:
