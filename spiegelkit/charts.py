@@ -64,8 +64,10 @@ class Look:
 
 
 def looks(practices: list[str], focus: str | None = None) -> dict[str, Look]:
-    """Colour, marker and emphasis per practice label; `focus` (a label) stands out."""
+    """Colour, marker and emphasis per practice label; `focus` (a label) stands out. A
+    practice without a mirror is in no chart: its version fades nobody."""
     colours = sns.color_palette("colorblind", len(practices)).as_hex()
+    focus = focus if focus in practices else None
     return {p: Look(colours[i], MARKERS[i % len(MARKERS)],
                     1.0 if focus in (None, p) else 0.35, 5.5 if p == focus else 4.0)
             for i, p in enumerate(practices)}

@@ -96,6 +96,8 @@ def test_in_a_practice_version_the_others_are_faded(mini):
     assert 'opacity="0.35"' not in group.svg
     others = table["practice"].nunique() - 1
     assert own.svg.count('<g opacity="0.35">') == 2 * others  # their markers, their legend keys
+    without_mirror = charts.forest_chart(table, params.data_year, domain, focus="Praktijk Nieuw")
+    assert without_mirror.svg == group.svg  # a practice that is in no chart fades nobody
 
 
 def test_the_same_data_gives_the_same_bytes(mini):
