@@ -78,9 +78,12 @@ def kernels_started_by(pid: int) -> list[psutil.Process]:
 def start_batch_and_stop_it(paths, out, signal_number, after_groups=3) -> subprocess.Popen:
     """`spiegelkit run` in a process of its own, sent `signal_number` once `after_groups`
     groups are in the manifest."""
+    # as in a terminal, SIGINT does its default even when the tests run in a background job
+    # (which starts with SIGINT ignored, and Python then never raises KeyboardInterrupt)
     run = subprocess.Popen([str(SPIEGELKIT), "run", *map(str, paths), "--out", str(out),
                             "--notebook", str(SLOW), "--jobs", "2"],
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                           preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 120
     while len(manifest_statuses(out)) < after_groups and run.poll() is None \
             and time.monotonic() < deadline:
