@@ -9,7 +9,7 @@ JOBS   ?= 2
 PARAMS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help env browser handouts test lab check demo-data clean
+.PHONY: help env browser handouts test test-fast lab check demo-data notebooks clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -38,6 +38,9 @@ test: $(STAMP) browser ## Run the test suite (installs chromium for the browser 
 
 lab: $(STAMP) ## Open JupyterLab on notebooks/
 	$(BIN)/jupyter lab notebooks/
+
+notebooks: $(STAMP) ## Bring notebooks/*.ipynb and their text twins notebooks/*.py in step (the newer wins)
+	$(BIN)/jupytext --sync notebooks/*.ipynb
 
 demo-data: $(STAMP) ## Regenerate the bundled demo data (deterministic)
 	$(BIN)/spiegelkit demo-data --no-params --out spiegelkit/data/demo

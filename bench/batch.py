@@ -7,7 +7,7 @@ about 1,300 groups of 5,000 fictitious practices) and makes their handouts
 
 1. with the plain command-line loop: ``papermill`` and then ``jupyter nbconvert --to html
    --no-input`` per group, one group after the other, as subprocesses;
-2. with the engine: ``spiegelkit.batch.run_groups`` (kernel pool, one worker per core
+2. with the engine: ``spiegelkit.run.batch.run_groups`` (kernel pool, one worker per core
    unless --jobs) with ``versions="group"``: the same product as the plain loop, one
    handout per group (plus its CSV and XLSX), as ``spiegelkit run --versions group`` makes
    for a national batch; ``--versions all`` adds one version per practice;
@@ -102,7 +102,7 @@ def machine_load() -> dict:
 
 def plain_loop(paths: list[Path], out: Path) -> float:
     """papermill, then jupyter nbconvert, per group, as subprocesses; returns seconds."""
-    from spiegelkit.params import load_params
+    from spiegelkit.inputs.params import load_params
 
     started = time.perf_counter()
     for path in paths:
@@ -122,9 +122,9 @@ def plain_loop(paths: list[Path], out: Path) -> float:
 
 def engine(paths: list[Path], out: Path, jobs: int | None,
            versions: str) -> tuple[float, list[float], list]:
-    """spiegelkit.batch.run_groups; returns seconds, the moments each handout was done
+    """spiegelkit.run.batch.run_groups; returns seconds, the moments each handout was done
     (seconds after the start) and the results."""
-    from spiegelkit.batch import output_files, run_groups
+    from spiegelkit.run.batch import output_files, run_groups
 
     started = time.time()
     results = run_groups(paths, out, jobs=jobs, progress=False, force=True, versions=versions)
@@ -148,9 +148,9 @@ def in_process(paths: list[Path], out: Path) -> list[float]:
     from papermill.parameterize import parameterize_notebook
     from traitlets.config import Config
 
-    from spiegelkit.export import handout_html
+    from spiegelkit.run.export import handout_html
     from spiegelkit.outputs import write_text
-    from spiegelkit.params import load_params
+    from spiegelkit.inputs.params import load_params
 
     class ResultHook(DisplayHook):
         """A cell's result becomes a display, as in a kernel (no 'Out[n]:' on stdout)."""
@@ -202,8 +202,8 @@ def in_process(paths: list[Path], out: Path) -> list[float]:
 def soak(paths: list[Path], out: Path, groups: int, versions: str) -> list[tuple[int, int, int]]:
     """One kernel runs `groups` groups (paths cycled); (group, kernel RSS, driver RSS) in bytes
     after every 10th group."""
-    from spiegelkit.batch import run_group
-    from spiegelkit.engine import shutdown_kernels, thread_kernel
+    from spiegelkit.run.batch import run_group
+    from spiegelkit.run.engine import shutdown_kernels, thread_kernel
 
     samples = []
     for n in range(1, groups + 1):
@@ -224,7 +224,7 @@ def soak(paths: list[Path], out: Path, groups: int, versions: str) -> list[tuple
 def national_params() -> list[Path]:
     if not (NATIONAL / "params").is_dir():
         print("making the national demo set (once) ...", flush=True)
-        subprocess.run([sys.executable, "-c", "from spiegelkit.demo import write_national_demo; "
+        subprocess.run([sys.executable, "-c", "from spiegelkit.tools.demo import write_national_demo; "
                         f"write_national_demo({str(NATIONAL)!r})"], check=True)
     return sorted((NATIONAL / "params").glob("*.yaml"))
 
@@ -240,7 +240,7 @@ def main() -> None:
                         help="then run N groups in one kernel and report its memory")
     parser.add_argument("--in-process", nargs="*", help=argparse.SUPPRESS)  # the baseline's process
     args = parser.parse_args()
-    from spiegelkit.batch import default_jobs
+    from spiegelkit.run.batch import default_jobs
 
     if args.in_process is not None:
         seconds = in_process([Path(p).resolve() for p in args.in_process], RESULTS / "in-process")

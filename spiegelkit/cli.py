@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from spiegelkit.problems import display_path
+from spiegelkit.inputs.problems import display_path
 
 DEFAULT_PARAMS = "params/*.yaml"
 
@@ -37,7 +37,7 @@ def check(params: tuple[str, ...]) -> None:
     PARAMS are group params files (default: params/*.yaml). Lists every problem with its
     file, row and field; exits with 1 when any is an error.
     """
-    from spiegelkit.check import check_groups
+    from spiegelkit.run.check import check_groups
 
     results = check_groups(_params_paths(params))
     errors = 0
@@ -83,7 +83,7 @@ def run(params: tuple[str, ...], out: str, jobs: int | None, notebook: str | Non
     groups whose inputs are unchanged since their last good run are skipped. A failing
     group does not stop the others; the exit code is 1 when any group failed.
     """
-    from spiegelkit.batch import GROUP_NOTEBOOK, run_groups
+    from spiegelkit.run.batch import GROUP_NOTEBOOK, run_groups
 
     paths = _params_paths(params)
     results = run_groups(paths, Path(out), jobs=jobs, notebook=Path(notebook or GROUP_NOTEBOOK),
@@ -113,7 +113,7 @@ def run(params: tuple[str, ...], out: str, jobs: int | None, notebook: str | Non
                    "groups in regional data folders) instead of the demo region.")
 def demo_data(seed: int, out: str, with_params: bool, practices: int | None) -> None:
     """Generate the deterministic demo region: practices, population, mirror, reference."""
-    from spiegelkit.demo import write_demo_data, write_demo_params, write_national_demo
+    from spiegelkit.tools.demo import write_demo_data, write_demo_params, write_national_demo
 
     out_dir = Path(out)
     if practices:
@@ -138,8 +138,8 @@ def vektis_open(file: str, out: str) -> None:
     FILE is a Vektis Open Databestand Zvw file per municipality (semicolon-separated).
     Municipalities stand in for practices. Bron: Vektis.
     """
-    from spiegelkit.problems import InputError
-    from spiegelkit.vektis_open import write_vektis_open
+    from spiegelkit.inputs.problems import InputError
+    from spiegelkit.tools.vektis_open import write_vektis_open
 
     try:
         written = write_vektis_open(file, out)
@@ -169,7 +169,7 @@ def costs(patients, meetings, supplement, fee_per_practice, fee_per_patient, as_
     """
     import json
 
-    from spiegelkit.costs import Tariffs, costs_json, render_costs_text
+    from spiegelkit.analysis.costs import Tariffs, costs_json, render_costs_text
 
     try:
         tariffs = Tariffs(supplement_per_patient=supplement.replace(",", "."),
@@ -196,8 +196,8 @@ def report(params: str, meeting: int, out: str) -> None:
     PARAMS is the group's params file; the record is meetings/<group id>/meeting-<n>.yaml
     beside it.
     """
-    from spiegelkit.facilitation import write_report
-    from spiegelkit.problems import InputError
+    from spiegelkit.run.reports import write_report
+    from spiegelkit.inputs.problems import InputError
 
     try:
         path = write_report(Path(params), meeting, Path(out))
@@ -221,10 +221,12 @@ def compliance(params: tuple[str, ...], year: int | None, as_json: bool) -> None
     import datetime as dt
     import json
 
-    from spiegelkit.compliance import compliance_text, year_obligations
-    from spiegelkit.problems import InputError
+    from spiegelkit.analysis.compliance import compliance_text, year_obligations
+    from spiegelkit.inputs.group import load_group
+    from spiegelkit.inputs.problems import InputError
 
-    result = year_obligations(_params_paths(params), year or dt.date.today().year)
+    result = year_obligations([load_group(p) for p in _params_paths(params)],
+                              year or dt.date.today().year)
     if any(p.is_error for p in result.problems):
         raise click.ClickException(str(InputError(result.problems)))
     if as_json:

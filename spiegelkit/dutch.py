@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import math
 
+from spiegelkit.stats.significance import POLARITIES, _choose, _judge, _map_codes
+
 MONTHS = ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
           "september", "oktober", "november", "december"]
 
@@ -28,3 +30,57 @@ def euro(value, decimals: int = 2) -> str:
 def date(value: dt.date) -> str:
     """``2026-03-12`` -> ``'12 maart 2026'``."""
     return f"{value.day} {MONTHS[value.month - 1]} {value.year}"
+
+
+
+def confidence_text(confidence: float) -> str:
+    return f"{number(confidence * 100, 1 if confidence > 0.99 else 0)}%"
+
+
+# Significance in words: neutral unless judging words are asked for.
+
+_WORDS_NL = {
+    "higher": "hoger dan verwacht",
+    "lower": "lager dan verwacht",
+    "better": "gunstiger dan verwacht",
+    "worse": "ongunstiger dan verwacht",
+    "similar": "vergelijkbaar met verwacht",
+    "not_judged": "verschilt van verwacht",
+    "small_numbers": "te kleine aantallen voor een uitspraak",
+    "not_calculated": "niet berekend",
+}
+_STRONGLY_NL = "duidelijk "
+
+
+def _words(code: str) -> str:
+    direction, _, level = code.partition("_")
+    if direction in ("higher", "lower", "better", "worse"):
+        return (_STRONGLY_NL if level == "998" else "") + _WORDS_NL[direction]
+    return _WORDS_NL[code]
+
+
+def significance_wording(codes, polarity: str = "no_judgement", wording: str = "neutral"):
+    """Dutch text for significance codes; neutral unless judging words are asked for.
+
+    Parameters
+    ----------
+    codes : str, array or Series
+        Codes from :func:`significance_band`.
+    polarity : {"high_is_good", "low_is_good", "no_judgement"}, default "no_judgement"
+        Only used with ``wording="judged"``.
+    wording : {"neutral", "judged"}, default "neutral"
+        ``"neutral"``: "hoger dan verwacht", "lager dan verwacht", "vergelijkbaar met
+        verwacht", with "duidelijk" for the 99.8% level. ``"judged"`` (opt-in): "gunstiger
+        dan verwacht" / "ongunstiger dan verwacht" for indicators with a polarity; indicators
+        without one keep the neutral text.
+
+    Returns
+    -------
+    text
+        Dutch strings in the shape of ``codes``.
+    """
+    _choose("polarity", polarity, tuple(POLARITIES))
+    _choose("wording", wording, ("neutral", "judged"))
+    judged = wording == "judged" and polarity != "no_judgement"
+    return _map_codes(codes, lambda c: _words(_judge(c, polarity) if judged else c),
+                      "significance_nl")

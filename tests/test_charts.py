@@ -10,10 +10,10 @@ import pandas as pd
 import pytest
 
 from conftest import DATA
-from spiegelkit import charts
-from spiegelkit.check import check_group
-from spiegelkit.compare import compare_group, compare_region
-from spiegelkit.svg import Canvas, Scale
+from spiegelkit.render import charts
+from spiegelkit.run.check import check_group
+from spiegelkit.analysis.compare import compare_group, compare_region
+from spiegelkit.render.svg import Canvas, Scale
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -14,9 +14,9 @@ import pandas as pd
 import pytest
 
 from conftest import DATA
-from spiegelkit.catalogue import load_catalogue
-from spiegelkit.check import check_group
-from spiegelkit.compare import compare_group, expected_by_indirect_standardisation, population_summary
+from spiegelkit.inputs.catalogue import load_catalogue
+from spiegelkit.run.check import check_group
+from spiegelkit.analysis.compare import compare_group, expected_by_indirect_standardisation, population_summary
 
 
 @pytest.fixture(scope="module")

@@ -8,10 +8,16 @@ from click.testing import CliRunner
 
 from conftest import ROOT
 from spiegelkit.cli import main
-from spiegelkit.compliance import compliance_html, year_obligations
-from spiegelkit.params import load_params
+from spiegelkit.analysis.compliance import year_obligations
+from spiegelkit.inputs.group import load_group
+from spiegelkit.render.facilitation import compliance_html
 
 DEMO_PARAMS = sorted((ROOT / "params").glob("*.yaml"))
+
+
+def groups(paths):
+    return [load_group(p) for p in paths]
+
 TODAY = dt.date(2026, 11, 22)
 MEETING = "nog 1 bijeenkomst nodig vóór 31 december 2026"
 SPECIALISTS = "nog overleg nodig: gesprek met medisch specialisten over verwijzen en terugverwijzen"
@@ -54,7 +60,7 @@ def summary(practice: dict) -> tuple:
 
 
 def test_demo_year_lists_every_practice_with_what_is_done_and_what_is_missing():
-    result = year_obligations(DEMO_PARAMS, 2026, today=TODAY)
+    result = year_obligations(groups(DEMO_PARAMS), 2026, today=TODAY)
     assert result.problems == []
     found = {p["agb"]: summary(p) for p in result.to_json()["practices"]}
     assert found == EXPECTED
@@ -63,15 +69,15 @@ def test_demo_year_lists_every_practice_with_what_is_done_and_what_is_missing():
 
 
 def test_a_past_year_without_records_falls_three_meetings_short_everywhere():
-    result = year_obligations(DEMO_PARAMS, 2025, today=TODAY)
+    result = year_obligations(groups(DEMO_PARAMS), 2025, today=TODAY)
     assert len(result.practices) == 13
     assert all(p.needed == ["3 bijeenkomsten te weinig in 2025 (0 van de 3)"] for p in result.practices)
-    result = year_obligations(DEMO_PARAMS, 2027, today=TODAY)
+    result = year_obligations(groups(DEMO_PARAMS), 2027, today=TODAY)
     assert all(p.needed == ["nog 3 bijeenkomsten nodig vóór 31 december 2027"] for p in result.practices)
 
 
 def test_after_the_deadline_the_shortfall_is_stated():
-    result = year_obligations(DEMO_PARAMS, 2026, today=dt.date(2027, 1, 4))
+    result = year_obligations(groups(DEMO_PARAMS), 2026, today=dt.date(2027, 1, 4))
     arena = next(p for p in result.practices if p.agb == "01370033")
     assert arena.needed[0] == "2 bijeenkomsten te weinig in 2026 (1 van de 3)"
 
@@ -91,7 +97,7 @@ def test_meetings_of_all_groups_of_a_practice_count(tmp_path):
         'attendance:\n- agb: "01730167"\n  people:\n  - {name: Femke Schouten, signed: true}\n'
         'notes: Extra bijeenkomst.\n'
         'providers_consulted:\n- {name: KNO-arts, kind: specialists}\n')
-    result = year_obligations(sorted(tmp_path.glob("*.yaml")), 2026, today=TODAY)
+    result = year_obligations(groups(sorted(tmp_path.glob("*.yaml"))), 2026, today=TODAY)
     de_linde = next(p for p in result.practices if p.agb == "01730167")
     assert de_linde.groups == ["dto-extra", "hagro-amstelveen-noord"]
     assert len(de_linde.attended) == 3 and de_linde.done
@@ -121,8 +127,8 @@ def test_cli_compliance_fails_with_the_problems_of_a_broken_record(tmp_path):
 
 
 def test_compliance_section_for_the_handout():
-    params, _ = load_params(ROOT / "params" / "hagro-amstelveen-noord.yaml")
-    html = compliance_html(params, 2026, params_dir=ROOT / "params", today=TODAY)
+    params = load_group(ROOT / "params" / "hagro-amstelveen-noord.yaml").params
+    html = compliance_html(params, year_obligations(groups(DEMO_PARAMS), 2026, today=TODAY))
     assert html.count("<tr>") == 1 + 4  # header and the group's four practices
     assert "Huisartsenpraktijk Keizer Karelpark" in html and "Huisartsen Diemen" not in html
     assert MEETING in html and "voldaan" in html

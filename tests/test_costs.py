@@ -1,4 +1,4 @@
-"""Tests for spiegelkit.costs and spiegelkit.calculator.
+"""Tests for spiegelkit.analysis.costs and spiegelkit.render.calculator.
 
 Golden figures: "Kosten begeleiding praktijkspiegelbijeenkomsten" (Elaa; shared/seeds/
 kosten-begeleiding.txt): EUR 0.80 per patient per year; EUR 50 per practice + EUR 0.05 per
@@ -19,8 +19,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from spiegelkit.calculator import CALCULATOR_CORE_JS, _break_even, calculator_html
-from spiegelkit.costs import (
+from spiegelkit.render.calculator import CALCULATOR_CORE_JS, _break_even, calculator_html
+from spiegelkit.analysis.costs import (
     BreakEven,
     Tariffs,
     break_even_patients,
@@ -523,7 +523,7 @@ console.log(JSON.stringify([
   [breakEvenText(231n), breakEvenText(12345n), breakEvenText(null)]
 ], function (key, value) { return typeof value === "bigint" ? String(value) : value; }));
 """
-    from spiegelkit.calculator import CALCULATOR_DOM_JS
+    from spiegelkit.render.calculator import CALCULATOR_DOM_JS
 
     node = shutil.which("node")
     if node is None:

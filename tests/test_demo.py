@@ -14,11 +14,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from spiegelkit.catalogue import load_catalogue
-from spiegelkit.dataset import check_data
-from spiegelkit.demo import (YEARS, load_calibration, load_region, national_structure,
+from spiegelkit.inputs.catalogue import load_catalogue
+from spiegelkit.inputs.dataset import check_data
+from spiegelkit.tools.demo import (YEARS, load_calibration, load_region, national_structure,
                              write_demo_data, write_demo_params)
-from spiegelkit.params import load_params
+from spiegelkit.inputs.params import load_params
 
 ROOT = Path(__file__).parents[1]
 SHIPPED = ROOT / "spiegelkit" / "data" / "demo"

@@ -13,7 +13,7 @@ import papermill
 import psutil
 import pytest
 
-from spiegelkit.engine import NotebookTimeout, WarmKernel
+from spiegelkit.run.engine import NotebookTimeout, WarmKernel
 
 # Changes everything that kernel_state restores, and imports a module nothing else uses.
 MESS_UP = """

@@ -13,12 +13,13 @@ from click.testing import CliRunner
 from conftest import ROOT
 from spiegelkit import dutch
 from spiegelkit.cli import main
-from spiegelkit.compare import compare_group
-from spiegelkit.facilitation import (agenda_html, agenda_items, attendance_html, invitation_html,
-                                     load_group, lookback_html, mirror_status, report_html,
-                                     write_report)
-from spiegelkit.meetings import MeetingRecord, load_records, read_record, record_path
-from spiegelkit.params import load_params
+from spiegelkit.analysis.compare import compare_group
+from spiegelkit.inputs.group import load_group, mirror_status
+from spiegelkit.render.facilitation import (agenda_html, agenda_items, attendance_html, invitation_html,
+                                            lookback_html, report_html)
+from spiegelkit.run.reports import write_report
+from spiegelkit.inputs.meetings import MeetingRecord, load_records, read_record, record_path
+from spiegelkit.inputs.params import load_params
 
 HAGRO = ROOT / "params" / "hagro-amstelveen-noord.yaml"
 FTO = ROOT / "params" / "fto-diemen.yaml"
@@ -27,9 +28,14 @@ EVIL = "<script>alert(1)</script>"
 ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
 
 
+def params_and_data(path):
+    group = load_group(path)
+    return group.params, group.data
+
+
 @pytest.fixture(scope="module")
 def hagro():
-    return load_group(HAGRO)
+    return params_and_data(HAGRO)
 
 
 def minutes(items):
@@ -109,7 +115,7 @@ def test_attendance_list_has_a_signature_row_per_expected_participant_and_empty_
 
 
 def test_invitation_explains_the_vektis_portal_and_whose_mirror_is_in(hagro):
-    params, data = load_group(FTO)
+    params, data = params_and_data(FTO)
     params = params.model_copy(update={"mirror_cutoff": dt.date(2014, 1, 1)})
     page = invitation_html(params, data)
     for phrase in ("AGB-register", "geboortedatum van de praktijkhouder", "vijf werkdagen",
@@ -120,7 +126,7 @@ def test_invitation_explains_the_vektis_portal_and_whose_mirror_is_in(hagro):
 
 
 def test_mirror_status_per_practice():
-    params, data = load_group(FTO)
+    params, data = params_and_data(FTO)
     statuses = {s.agb: s for s in mirror_status(params.model_copy(update={"data_year": 2025}), data)}
     assert not statuses["01921035"].has_mirror and not statuses["01921035"].received
     assert statuses["01149951"].years == (2020, 2021, 2022, 2023, 2024)
@@ -232,9 +238,9 @@ def later_meeting(tmp_path):
 
 
 def test_lookback_shows_the_previous_agreements_and_how_their_indicator_moved(later_meeting):
-    params, data = load_group(later_meeting)
-    table = compare_group(data, params)
-    page = lookback_html(params, table, params_dir=later_meeting.parent)
+    group = load_group(later_meeting)
+    table = compare_group(group.data, group.params)
+    page = lookback_html(group.params, table, group.records)
     assert "Op 10 februari 2026 (bijeenkomst 1)" in page
     assert "Bij keel- en oorpijn vaker een uitgesteld antibioticarecept" in page
     own = table[(table["agb"] == "01651265") & (table["indicator"] == "antibiotica")].set_index("year")["index"]
@@ -248,9 +254,10 @@ def test_lookback_shows_the_previous_agreements_and_how_their_indicator_moved(la
 def test_lookback_at_a_first_meeting_and_without_newer_figures(hagro):
     params, data = hagro
     table = compare_group(data, params)
-    assert "Dit is de eerste bijeenkomst" in lookback_html(params, table, params_dir=ROOT / "params")
+    records = load_group(HAGRO).records
+    assert "Dit is de eerste bijeenkomst" in lookback_html(params, table, records)
     fourth = params.model_copy(update={"meeting_number": 4})
-    page = lookback_html(fourth, table, params_dir=ROOT / "params")
+    page = lookback_html(fourth, table, records)
     assert "Op 15 september 2026 (bijeenkomst 3)" in page
     assert "Er zijn nog geen nieuwere cijfers dan die over 2024" in page
 

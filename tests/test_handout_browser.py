@@ -9,7 +9,7 @@ import shutil
 import pytest
 
 from conftest import DATA, ROOT
-from spiegelkit.batch import run_groups
+from spiegelkit.run.batch import run_groups
 
 SECTIONS = ["Spiegelbijeenkomst", "Terugblik", "Agenda", "Wie zitten er aan tafel?", "Overzicht",
             "Gespreksonderwerpen", "Per domein", "Kosten en opslag", "Afspraken",

@@ -17,8 +17,9 @@ import psutil
 import pytest
 
 from conftest import DATA
-from spiegelkit.batch import output_files, run_groups
-from spiegelkit.manifest import FILE_NAME, Manifest, group_inputs, run_inputs
+from spiegelkit.run.batch import output_files, run_groups
+from spiegelkit.inputs.group import load_group
+from spiegelkit.run.manifest import FILE_NAME, Manifest, group_inputs, run_inputs
 
 NOTEBOOKS = Path(__file__).parent / "notebooks"
 RAISES = NOTEBOOKS / "raises_for_one_group.ipynb"
@@ -176,14 +177,15 @@ def test_inputs_change_with_the_data_the_notebook_and_the_params(tmp_path):
     notebook = tmp_path / "notebook.ipynb"
     notebook.write_bytes(RAISES.read_bytes())
     shared = run_inputs(notebook)
-    group_id, before = group_inputs(tmp_path / "group.yaml", shared)
-    assert group_id == "hagro-mini"
+    group = load_group(tmp_path / "group.yaml")
+    before = group_inputs(group, shared)
+    assert group.group_id == "hagro-mini"
     assert set(before) == {"params", "data", "notebook", "package", "versions"}
     assert before["versions"]["pandas"] and before["package"].startswith("0.")
 
     practices = tmp_path / "mini" / "practices.csv"
     practices.write_text(practices.read_text().replace("Praktijk", "Huisartsenpraktijk", 1))
-    _, after_data = group_inputs(tmp_path / "group.yaml", shared)
+    after_data = group_inputs(load_group(tmp_path / "group.yaml"), shared)
     assert after_data["data"] != before["data"] and after_data["params"] == before["params"]
 
     notebook.write_text(notebook.read_text().replace("Test notebook", "A test notebook"))

@@ -7,11 +7,11 @@ import pytest
 
 from conftest import ROOT
 from spiegelkit import outputs
-from spiegelkit.meeting_form import MeetingForm
-from spiegelkit.meetings import (MeetingRecord, load_record, load_records, read_record,
+from spiegelkit.jupyter.meeting_form import MeetingForm
+from spiegelkit.inputs.meetings import (MeetingRecord, load_record, load_records, read_record,
                                  record_path, record_yaml, save_record)
-from spiegelkit.params import load_params
-from spiegelkit.problems import InputError
+from spiegelkit.inputs.params import load_params
+from spiegelkit.inputs.problems import InputError
 
 GROUPS = ["hagro-amstelveen-noord", "fto-diemen", "zorggroep-uithoorn-aalsmeer"]
 RECORDED = {"hagro-amstelveen-noord": [1, 2, 3], "fto-diemen": [1, 2],
@@ -94,7 +94,7 @@ def test_every_problem_of_a_record_is_reported_at_once(demo_group):
 
 
 def test_check_reports_a_broken_record(demo_group):
-    from spiegelkit.check import check_group
+    from spiegelkit.run.check import check_group
 
     edit_record(demo_group, 3, 'agb: "01203236"', 'agb: "01203237"')
     result = check_group(demo_group)

@@ -5,7 +5,7 @@ and the standard library, written differently from the notebook so that a slip i
 copied into the other: strata joined as index-aligned Series, exact Poisson limits from the
 gamma distribution (chi2(q, 2x) / 2 = gamma(q, x)), z from statistics.NormalDist, the cost CV
 read from indicators.yaml with plain yaml. Those values are compared with
-spiegelkit.compare.compare_group and with the comparison tables that the executed notebook
+spiegelkit.analysis.compare.compare_group and with the comparison tables that the executed notebook
 shows (printed to 12 decimals), to a relative 1e-9.
 """
 
@@ -20,8 +20,8 @@ import yaml
 from scipy.stats import gamma
 
 from conftest import ROOT
-from spiegelkit.check import check_group
-from spiegelkit.compare import compare_group
+from spiegelkit.run.check import check_group
+from spiegelkit.analysis.compare import compare_group
 
 NOTEBOOK = ROOT / "notebooks" / "methods.ipynb"
 DEMO = ROOT / "spiegelkit" / "data" / "demo"

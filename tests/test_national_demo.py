@@ -8,8 +8,8 @@ import collections
 
 import pytest
 
-from spiegelkit.check import check_group
-from spiegelkit.demo import national_regions, write_national_demo
+from spiegelkit.run.check import check_group
+from spiegelkit.tools.demo import national_regions, write_national_demo
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""The offline calculator (spiegelkit.calculator.calculator_html) in headless Chromium.
+"""The offline calculator (spiegelkit.render.calculator.calculator_html) in headless Chromium.
 
 A page with nothing but the calculator, opened from a file: typing in it must update the
 figures with plain JavaScript, without a kernel and without any request leaving the file.
@@ -8,7 +8,7 @@ year; fee EUR 50 per practice + EUR 0.05 per patient per meeting; three meetings
 
 import pytest
 
-from spiegelkit.calculator import calculator_html
+from spiegelkit.render.calculator import calculator_html
 
 PREFIX = "calc"
 PAGE = """<!DOCTYPE html>

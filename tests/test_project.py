@@ -8,7 +8,7 @@ import nbformat
 import yaml
 
 from conftest import ROOT
-from spiegelkit.params import GroupParams
+from spiegelkit.inputs.params import GroupParams
 
 
 def _name(requirement: str) -> str:
@@ -47,7 +47,7 @@ def test_group_notebook_parameters_cell_has_exactly_the_params_keys_with_a_comme
     [cell] = [c for c in notebook.cells if "parameters" in c.metadata.get("tags", [])]
     assigned = [line for line in cell.source.splitlines() if re.match(r"^\w+(: \w+)? = ", line)]
     names = [re.match(r"^\w+", line).group() for line in assigned]
-    assert names == list(GroupParams.model_fields)
+    assert names == ["params_file", *GroupParams.model_fields]
     assert all("  # " in line for line in assigned), "every parameter needs a comment"
 
 
@@ -64,5 +64,21 @@ def test_papermill_infers_every_parameter_of_the_group_notebook():
     import papermill
 
     inferred = papermill.inspect_notebook(str(ROOT / "notebooks" / "group_mirror.ipynb"))
-    assert list(inferred) == list(GroupParams.model_fields)
+    assert list(inferred) == ["params_file", *GroupParams.model_fields]
     assert all(p["help"] for p in inferred.values()), "papermill could not read a comment"
+
+
+def test_every_notebook_has_its_text_twin_and_they_agree():
+    """notebooks/<name>.py (jupytext py:percent) is the reviewable text of each notebook;
+    `make notebooks` brings one in step with the other."""
+    import jupytext
+
+    notebooks = sorted((ROOT / "notebooks").glob("*.ipynb"))
+    assert notebooks
+    for path in notebooks:
+        twin = path.with_suffix(".py")
+        assert twin.is_file(), f"{twin.name} is missing: run make notebooks"
+        text = jupytext.read(twin)
+        saved = nbformat.read(path, as_version=4)
+        cells = lambda nb: [(c.cell_type, c.source, c.metadata.get("tags", [])) for c in nb.cells]
+        assert cells(text) == cells(saved), f"{path.name} and {twin.name} differ: run make notebooks"

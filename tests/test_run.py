@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import DATA, ROOT
-from spiegelkit.batch import output_files, run_group, run_groups
+from spiegelkit.run.batch import output_files, run_group, run_groups
 from spiegelkit.cli import main
 
 DEMO_GROUP = ROOT / "params" / "hagro-amstelveen-noord.yaml"
@@ -47,7 +47,8 @@ def test_demo_group_makes_notebook_and_handout(demo_run):
     assert not files["failed"].exists()
     assert not list(out.rglob("*.partial*")), "a temporary file was left behind"
     executed = nbformat.read(files["notebook"], as_version=4)
-    assert executed.metadata.papermill.parameters["group_id"] == "hagro-amstelveen-noord"
+    assert executed.metadata.papermill.parameters == {"params_file": str(DEMO_GROUP.resolve()),
+                                                      "focus_agb": None}
 
 
 def test_handout_is_dutch_populated_and_loads_nothing_from_outside(demo_run):
@@ -150,7 +151,7 @@ def test_cli_run_exit_code_is_not_zero_when_a_group_fails(tmp_path):
 
 
 def test_the_data_beside_a_handout_is_the_data_inside_it(demo_run):
-    from spiegelkit.downloads import embedded_downloads
+    from spiegelkit.render.downloads import embedded_downloads
 
     result, out = demo_run
     folder = result.handout.parent

@@ -32,7 +32,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from spiegelkit import stats
+from spiegelkit import dutch, stats
+from spiegelkit.analysis.indices import compare_with_expected
 
 Z95 = NormalDist().inv_cdf(0.975)
 
@@ -276,7 +277,7 @@ def test_significance_judgement_follows_polarity():
 
 def test_significance_wording_is_neutral_by_default():
     codes = list(stats.SIGNIFICANCE_CODES)
-    neutral = list(stats.significance_wording(codes, polarity="low_is_good"))
+    neutral = list(dutch.significance_wording(codes, polarity="low_is_good"))
     assert neutral[:5] == ["duidelijk hoger dan verwacht", "hoger dan verwacht",
                            "vergelijkbaar met verwacht", "lager dan verwacht",
                            "duidelijk lager dan verwacht"]
@@ -285,9 +286,9 @@ def test_significance_wording_is_neutral_by_default():
 
 
 def test_significance_wording_judged_is_opt_in():
-    text = stats.significance_wording(["higher_95", "lower_998"], "low_is_good", wording="judged")
+    text = dutch.significance_wording(["higher_95", "lower_998"], "low_is_good", wording="judged")
     assert list(text) == ["ongunstiger dan verwacht", "duidelijk gunstiger dan verwacht"]
-    text = stats.significance_wording("higher_95", "no_judgement", wording="judged")
+    text = dutch.significance_wording("higher_95", "no_judgement", wording="judged")
     assert text == "hoger dan verwacht"
 
 
@@ -464,7 +465,7 @@ COLUMNS = ["index", "lower", "upper", "lower_998", "upper_998", "significance",
 def test_compare_with_expected_columns_and_values():
     observed = pd.Series([68, 8, 700], index=["01000001", "01000002", "01000003"])
     expected = pd.Series([50.0, 10.0, 600.0], index=observed.index)
-    table = stats.compare_with_expected(observed, expected, "rate", polarity="low_is_good")
+    table = compare_with_expected(observed, expected, "rate", polarity="low_is_good")
     assert list(table.columns[:len(COLUMNS)]) == COLUMNS
     assert list(table.index) == list(observed.index)
     ratio, lower, upper = stats.standardised_ratio(observed, expected)
@@ -482,16 +483,16 @@ def test_compare_with_expected_columns_and_values():
 def test_compare_with_expected_same_result_by_key_when_shuffled():
     observed = pd.Series([68, 8, 700, 30], index=list("abcd"))
     expected = pd.Series([50.0, 10.0, 600.0, 45.0], index=list("abcd"))
-    straight = stats.compare_with_expected(observed, expected, "proportion",
+    straight = compare_with_expected(observed, expected, "proportion",
                                            denominator=observed * 3)
     order = ["c", "a", "d", "b"]
-    shuffled = stats.compare_with_expected(observed[order], expected.sample(frac=1, random_state=1),
+    shuffled = compare_with_expected(observed[order], expected.sample(frac=1, random_state=1),
                                            "proportion", denominator=(observed * 3)[order[::-1]])
     pd.testing.assert_frame_equal(shuffled.loc[list("abcd")], straight)
 
 
 def test_compare_with_expected_costs():
-    table = stats.compare_with_expected([1.1e6], [1.0e6], "cost", denominator=[900])
+    table = compare_with_expected([1.1e6], [1.0e6], "cost", denominator=[900])
     assert table.loc[0, "index"] == approx(110.0)
     assert table.loc[0, "upper"] == approx(110 * (1 + Z95 * 0.1))
     assert table.loc[0, "method"] == "normal approximation, CV 3.0"
@@ -500,31 +501,31 @@ def test_compare_with_expected_costs():
 
 def test_compare_with_expected_costs_with_an_indicator_cv():
     # [HAND] 400 persons, CV 1.5: relative standard error 1.5 / 20 = 0.075; at 99.8% z = 3.0902
-    table = stats.compare_with_expected([1.1e6], [1.0e6], "cost", denominator=[400], cost_cv=1.5)
+    table = compare_with_expected([1.1e6], [1.0e6], "cost", denominator=[400], cost_cv=1.5)
     assert table.loc[0, "upper"] == approx(110 * (1 + Z95 * 0.075))
     assert table.loc[0, "lower_998"] == approx(110 * (1 - NormalDist().inv_cdf(0.999) * 0.075))
     assert table.loc[0, "method"] == "normal approximation, CV 1.5"
-    default = stats.compare_with_expected([1.1e6], [1.0e6], "cost", denominator=[400], cost_cv=None)
+    default = compare_with_expected([1.1e6], [1.0e6], "cost", denominator=[400], cost_cv=None)
     assert default.loc[0, "method"] == f"normal approximation, CV {stats.COST_CV_DEFAULT}"
     with pytest.raises(ValueError, match="cost_cv must be a positive number"):
-        stats.compare_with_expected([1.1e6], [1.0e6], "cost", denominator=[400], cost_cv=0)
+        compare_with_expected([1.1e6], [1.0e6], "cost", denominator=[400], cost_cv=0)
 
 
 def test_compare_with_expected_missing_values_are_not_calculated():
-    table = stats.compare_with_expected([12, np.nan], [10.0, 10.0], "rate")
+    table = compare_with_expected([12, np.nan], [10.0, 10.0], "rate")
     assert table.loc[1, "significance"] == "not_calculated"
     assert table.loc[1, "significance_nl"] == "niet berekend"
 
 
 def test_compare_with_expected_input_checks():
     with pytest.raises(ValueError, match="needs the denominator"):
-        stats.compare_with_expected([10], [10.0], "cost")
+        compare_with_expected([10], [10.0], "cost")
     with pytest.raises(ValueError, match=r"must not exceed the denominator .*row 1: 12 > 10"):
-        stats.compare_with_expected([5, 12], [5.0, 5.0], "proportion", denominator=[10, 10])
+        compare_with_expected([5, 12], [5.0, 5.0], "proportion", denominator=[10, 10])
     with pytest.raises(ValueError, match="did you mean 'low_is_good'"):
-        stats.compare_with_expected([5], [5.0], "rate", polarity="low_is_god")
+        compare_with_expected([5], [5.0], "rate", polarity="low_is_god")
     with pytest.raises(ValueError, match="statistic must be one of"):
-        stats.compare_with_expected([5], [5.0], "ratio")
+        compare_with_expected([5], [5.0], "ratio")
 
 
 # --------------------------------------------------------------------------------------------
@@ -620,7 +621,7 @@ def test_ratio_funnels_surround_the_target_and_nest(expected, method):
                 max_size=6))
 def test_compare_with_expected_intervals_nest(rows):
     observed, expected = zip(*rows)
-    table = stats.compare_with_expected(list(observed), list(expected), "rate")
+    table = compare_with_expected(list(observed), list(expected), "rate")
     assert (table["lower_998"] <= table["lower"]).all()
     assert (table["lower"] <= table["index"] * (1 + 1e-12)).all()
     assert (table["index"] <= table["upper"] * (1 + 1e-12)).all()

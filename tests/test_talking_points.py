@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from spiegelkit.talking_points import talking_points
+from spiegelkit.analysis.talking_points import talking_points
 
 
 def rows(indicator, indices, codes, influenceable=True, observed=None, follow_up="fto",

@@ -3,11 +3,11 @@
 import pytest
 
 from conftest import DATA, replace_table
-from spiegelkit.check import check_group
-from spiegelkit.dataset import load_data
-from spiegelkit.params import load_params
-from spiegelkit.problems import InputError
-from spiegelkit.tables import read_text_table
+from spiegelkit.run.check import check_group
+from spiegelkit.inputs.dataset import load_data
+from spiegelkit.inputs.params import load_params
+from spiegelkit.inputs.problems import InputError
+from spiegelkit.inputs.tables import read_text_table
 
 
 def errors(result):

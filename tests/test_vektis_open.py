@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from spiegelkit.problems import InputError
-from spiegelkit.tables import AGE_BANDS
-from spiegelkit.vektis_open import (COST_COLUMNS, COST_DOMAINS, derive_cost_rates,
+from spiegelkit.inputs.problems import InputError
+from spiegelkit.inputs.tables import AGE_BANDS
+from spiegelkit.tools.vektis_open import (COST_COLUMNS, COST_DOMAINS, derive_cost_rates,
                                     derive_national_population, national_cost_rates,
                                     read_vektis_zvw, standardised_ratios, write_vektis_open)
 

@@ -14,9 +14,9 @@ import pandas as pd
 import pytest
 
 from conftest import ROOT
-from spiegelkit import widgets
-from spiegelkit.costs import Tariffs
-from spiegelkit.problems import InputError
+from spiegelkit.jupyter import widgets
+from spiegelkit.analysis.costs import Tariffs
+from spiegelkit.inputs.problems import InputError
 
 NOTEBOOK = ROOT / "notebooks" / "calculators.ipynb"
 FTO_DIEMEN = ROOT / "params" / "fto-diemen.yaml"

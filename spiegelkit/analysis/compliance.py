@@ -1,0 +1,210 @@
+"""The year's obligations per practice, from every group's params and meeting records.
+
+Zilveren Kruis pays the Praktijkspiegel supplement when the practice, each calendar year:
+
+1. discusses its mirror at least 3 times with several GPs (a spiegelbijeenkomst);
+2. consults other care providers when the data give reason to;
+3. has a short report (verslag) of each meeting with the agreements made;
+4. keeps a signed attendance list.
+
+How the records answer each, per practice (a practice may sit in several groups; all count):
+
+- a meeting counts when someone of the practice was present (``attendance``);
+- its list is signed when at least one of them signed; its report is present when the
+  record holds agreements or a written summary (``notes``);
+- the data "give reason" to consult a provider when an agreement of the year, for this
+  practice or the whole group, names a follow-up other than ``none``; it is met by a provider
+  of that kind consulted at a meeting of the practice's groups, on or after the agreement's
+  meeting, that the practice attended.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from dataclasses import dataclass, field
+
+from spiegelkit import dutch
+from spiegelkit.inputs.catalogue import FOLLOW_UPS
+from spiegelkit.inputs.group import Group, practice_names
+from spiegelkit.inputs.meetings import MeetingRecord
+from spiegelkit.inputs.params import GroupParams
+from spiegelkit.inputs.problems import Problem, display_path
+
+REQUIRED_MEETINGS = 3
+
+
+@dataclass
+class PracticeYear:
+    """One practice's obligations in one year, across all its groups."""
+
+    agb: str
+    name: str
+    groups: list[str] = field(default_factory=list)
+    meetings: list[dict] = field(default_factory=list)  # every meeting of its groups in the year
+    provider_talks: list[dict] = field(default_factory=list)  # consulted at meetings it attended
+    open_follow_ups: list[dict] = field(default_factory=list)  # follow-ups with no talk yet
+    needed: list[str] = field(default_factory=list)  # Dutch, what is still needed
+
+    @property
+    def attended(self) -> list[dict]:
+        return [m for m in self.meetings if m["attended"]]
+
+    @property
+    def done(self) -> bool:
+        return not self.needed
+
+    def to_json(self) -> dict:
+        return {
+            "agb": self.agb, "name": self.name, "groups": self.groups,
+            "meetings_attended": len(self.attended), "meetings_required": REQUIRED_MEETINGS,
+            "reports_present": sum(m["report"] for m in self.attended),
+            "signed_lists_present": sum(m["signed"] for m in self.attended),
+            "provider_talks": len(self.provider_talks), "done": self.done,
+            "still_needed": self.needed, "meetings": self.meetings,
+            "provider_talks_held": self.provider_talks, "provider_talks_needed": self.open_follow_ups,
+        }
+
+
+@dataclass
+class Compliance:
+    """The year's obligations of every practice in the groups given."""
+
+    year: int
+    practices: list[PracticeYear]
+    problems: list[Problem] = field(default_factory=list)
+    today: dt.date | None = None  # the day it was counted on
+
+    def to_json(self) -> dict:
+        return {"year": self.year, "required_meetings": REQUIRED_MEETINGS,
+                "deadline": dt.date(self.year, 12, 31).isoformat(),
+                "practices": [p.to_json() for p in self.practices],
+                "problems": [str(p) for p in self.problems]}
+
+
+def year_obligations(groups: list[Group], year: int, today: dt.date | None = None) -> Compliance:
+    """Per practice of `groups`: what is done in `year` and what is needed.
+
+    Each group brings its own records (:func:`spiegelkit.inputs.group.load_group`); groups
+    whose params are unusable are left out and their problems returned. `today` (default:
+    today) decides whether the deadline has passed.
+    """
+    today = today or dt.date.today()
+    practices: dict[str, PracticeYear] = {}
+    counted: list[tuple[GroupParams, list[MeetingRecord]]] = []
+    problems: list[Problem] = []
+    for group in groups:
+        problems += [p for p in group.problems if p.is_error and p.file == display_path(group.path)]
+        problems += group.record_problems
+        if group.params is None:
+            continue
+        params = group.params
+        counted.append((params, [r for r in group.records if r.date.year == year]))
+        names = practice_names(params, group.data)
+        for entry in params.practices:
+            practice = practices.setdefault(entry.agb, PracticeYear(entry.agb, names[entry.agb]))
+            practice.groups.append(params.group_id)
+    for params, records in counted:
+        for record in records:
+            for entry in params.practices:
+                _add_meeting(practices[entry.agb], params, record)
+    for practice in practices.values():
+        practice.meetings.sort(key=lambda m: m["date"])
+        practice.open_follow_ups = _open_follow_ups(practice, counted)
+        practice.needed = _needed(practice, year, today)
+    return Compliance(year, list(practices.values()), problems, today)
+
+
+def obligations_of(groups: list[Group], year: int, today: dt.date | None = None) -> Compliance:
+    """:func:`year_obligations`, counted once for the same groups (as loaded), year and day:
+    every version of every group of a batch shares one count."""
+    return _obligations(tuple(groups), year, today)
+
+
+@functools.lru_cache(maxsize=32)
+def _obligations(groups: tuple[Group, ...], year: int, today: dt.date | None) -> Compliance:
+    return year_obligations(list(groups), year, today)
+
+
+def _add_meeting(practice: PracticeYear, params: GroupParams, record: MeetingRecord) -> None:
+    attended = record.attended(practice.agb)
+    practice.meetings.append({
+        "group_id": params.group_id, "group_name": params.group_name,
+        "meeting_number": record.meeting_number, "date": record.date.isoformat(),
+        "attended": attended, "signed": attended and record.signed(practice.agb),
+        "report": attended and record.has_report,
+    })
+    if attended:
+        practice.provider_talks += [{"group_id": params.group_id, "date": record.date.isoformat(),
+                                     "name": talk.name, "kind": talk.kind}
+                                    for talk in record.providers_consulted]
+
+
+def _open_follow_ups(practice: PracticeYear, groups) -> list[dict]:
+    """Follow-ups agreed for this practice (or its whole group) without a provider talk since."""
+    talks = practice.provider_talks
+    open_ = {}
+    for params, records in groups:
+        if params.group_id not in practice.groups:
+            continue
+        for record in records:
+            for agreement in record.agreements:
+                if agreement.follow_up == "none" or agreement.agb not in (None, practice.agb):
+                    continue
+                held = any(t["kind"] == agreement.follow_up and t["date"] >= record.date.isoformat()
+                           for t in talks)
+                if not held:
+                    open_.setdefault(agreement.follow_up, {
+                        "kind": agreement.follow_up, "group_id": params.group_id,
+                        "agreed_on": record.date.isoformat(), "agreement": agreement.text})
+    return list(open_.values())
+
+
+def _needed(practice: PracticeYear, year: int, today: dt.date) -> list[str]:
+    needed = []
+    missing = REQUIRED_MEETINGS - len(practice.attended)
+    deadline = dt.date(year, 12, 31)
+    if missing > 0:
+        meetings = "bijeenkomst" if missing == 1 else "bijeenkomsten"
+        if today <= deadline:
+            needed.append(f"nog {missing} {meetings} nodig vóór {dutch.date(deadline)}")
+        else:
+            needed.append(f"{missing} {meetings} te weinig in {year} "
+                          f"({len(practice.attended)} van de {REQUIRED_MEETINGS})")
+    for meeting in practice.attended:
+        where = (f"bijeenkomst {meeting['meeting_number']} van {meeting['group_name']} "
+                 f"({dutch.date(dt.date.fromisoformat(meeting['date']))})")
+        if not meeting["signed"]:
+            needed.append(f"getekende deelnemerslijst ontbreekt: {where}")
+        if not meeting["report"]:
+            needed.append(f"verslag met afspraken ontbreekt: {where}")
+    for follow_up in practice.open_follow_ups:
+        agreed = dutch.date(dt.date.fromisoformat(follow_up["agreed_on"]))
+        needed.append(f"nog overleg nodig: {FOLLOW_UPS[follow_up['kind']]} (afgesproken op {agreed})")
+    return needed
+
+
+def compliance_text(result: Compliance) -> str:
+    """The obligations as plain Dutch text, one block per practice."""
+    lines = [f"Jaarverplichtingen {result.year}: per praktijk minstens {REQUIRED_MEETINGS} "
+             "bijeenkomsten, elk met verslag en getekende deelnemerslijst, en overleg met andere "
+             "zorgaanbieders waar de afspraken daarom vragen.", ""]
+    for practice in result.practices:
+        summary = practice.to_json()
+        lines.append(
+            f"{practice.agb} {practice.name} ({', '.join(practice.groups)}): "
+            f"bijeenkomsten {summary['meetings_attended']} van {REQUIRED_MEETINGS}, "
+            f"verslagen {summary['reports_present']}, getekende lijsten "
+            f"{summary['signed_lists_present']}, overleg met zorgaanbieders "
+            f"{summary['provider_talks']}: " + ("voldaan" if practice.done else "nog niet voldaan"))
+        lines += [f"    - {item}" for item in practice.needed]
+    done = sum(p.done for p in result.practices)
+    lines += ["", f"{done} van {len(result.practices)} praktijken voldoen voor {result.year}."]
+    return "\n".join(lines) + "\n"
+
+
+def unrecorded_practice(agb: str, params: GroupParams, year: int, today: dt.date | None) -> PracticeYear:
+    """A practice of a group whose params file is not among those counted: nothing recorded."""
+    practice = PracticeYear(agb, agb, [params.group_id])
+    practice.needed = _needed(practice, year, today or dt.date.today())
+    return practice

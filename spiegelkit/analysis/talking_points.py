@@ -1,0 +1,148 @@
+"""Talking points: the notable differences and similarities of a group, ranked.
+
+For every indicator of the data year we look for three patterns, each with a score that
+grows with how clear (95% or 99.8% level) and how large (distance of the index from 100 on
+a log scale) it is:
+
+- **similarity**: every practice with enough events lies on the same side of expected;
+- **difference**: one or more practices differ clearly from expected, not all alike;
+- **spread**: the practices differ more among themselves than chance allows
+  (:func:`spiegelkit.stats.group_heterogeneity`).
+
+Indicators the GP influences (prescribing, referrals, diagnostics, ...) are preselected;
+context indicators (population make-up, costs) only when the facilitator pins them. Every
+point is worded as a neutral question with the follow-up that fits the indicator.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from spiegelkit import dutch, stats
+from spiegelkit.inputs.catalogue import FOLLOW_UPS
+
+CLARITY = {"higher_998": 2.0, "lower_998": 2.0, "higher_95": 1.0, "lower_95": 1.0}
+SIMILARITY_BONUS = 1.2  # a pattern shared by the whole group is worth a conversation
+SPREAD_P_VALUE = 0.001  # heterogeneity must be this clear before spread counts
+
+QUESTIONS = {
+    "similarity": "Alle praktijken liggen {direction} dan verwacht bij {title} (index {low} tot {high}). "
+                  "Is dit een gedeelde werkwijze, of past het bij de populatie in deze regio?",
+    "difference": "Bij {title} {verb} {who} {direction} dan verwacht (index {indices}). "
+                  "Hoe komt dat, en wat doen de andere praktijken anders?",
+    "spread": "De praktijken verschillen onderling sterk bij {title} (index {low} tot {high}). "
+              "Wat verklaart het verschil, en wat kan de groep van elkaar leren?",
+}
+DIRECTIONS = {1: "hoger", -1: "lager"}
+
+
+@dataclass
+class TalkingPoint:
+    """One notable pattern, worded as a question for the group."""
+
+    indicator: str
+    title: str
+    domain: str
+    kind: str  # similarity | difference | spread
+    question: str
+    follow_up: str  # Dutch wording of the fitting follow-up
+    follow_up_type: str  # catalogue id: fto, dto, specialists, ggz, providers, none
+    score: float
+    practices: list[str] = field(default_factory=list)
+    selected: bool = False
+    pinned: bool = False
+
+
+def talking_points(table: pd.DataFrame, year: int, pinned=(), dropped=(),
+                   count: int = 4) -> list[TalkingPoint]:
+    """Every candidate talking point of `year`, best first; the first `count` are selected.
+
+    `pinned` indicator ids are always selected (in the given order, first), `dropped` ids
+    never; automatic selection takes only indicators the GP influences.
+    """
+    current = table[(table["year"] == year) & table["index"].notna()]
+    points = []
+    for indicator, rows in current.groupby("indicator", sort=False):
+        point = _best_point(rows)
+        if point is not None or indicator in pinned:
+            points.append(point or _plain_point(rows))
+    points.sort(key=lambda p: -p.score)
+    by_id = {p.indicator: p for p in points}
+    chosen = [by_id[i] for i in pinned if i in by_id]
+    for point in chosen:
+        point.pinned = True
+    influenceable = set(current.loc[current["influenceable"].astype(bool), "indicator"])
+    for point in points:
+        if len(chosen) >= count:
+            break
+        if point not in chosen and point.indicator not in dropped and point.indicator in influenceable:
+            chosen.append(point)
+    for point in chosen:
+        point.selected = True
+    return chosen + [p for p in points if not p.selected and p.indicator not in dropped]
+
+
+def _best_point(rows: pd.DataFrame) -> TalkingPoint | None:
+    enough = rows[~rows["small_numbers"].astype(bool)]
+    if enough.empty:
+        return None
+    log_index = np.log(enough["index"] / 100)
+    clarity = enough["significance"].map(CLARITY).fillna(0.0)
+    direction = np.sign(log_index) * (clarity > 0)
+    candidates = []
+    if len(enough) >= 2 and (clarity > 0).all() and abs(direction.sum()) == len(enough):
+        score = SIMILARITY_BONUS * float(clarity.min() * log_index.abs().min())
+        candidates.append(("similarity", score, list(enough["practice"])))
+    if (clarity > 0).any():
+        differing = enough[clarity > 0]
+        score = float((clarity * log_index.abs()).max())
+        candidates.append(("difference", score, list(differing["practice"])))
+    if len(enough) >= 3 and enough["statistic"].iloc[0] != "cost":
+        test = stats.group_heterogeneity(enough["observed"], enough["expected"])
+        if test.p_value < SPREAD_P_VALUE:
+            score = float(np.log(enough["index"].max() / enough["index"].min()))
+            candidates.append(("spread", score, list(enough["practice"])))
+    if not candidates:
+        return None
+    kind, score, practices = max(candidates, key=lambda c: c[1])
+    if candidates[0][0] == "similarity":  # the whole group alike is the truer description
+        kind, practices = "similarity", candidates[0][2]
+    return _point(rows, kind, score, practices)
+
+
+def _plain_point(rows: pd.DataFrame) -> TalkingPoint:
+    """A pinned indicator without a notable pattern: ask about it all the same."""
+    return _point(rows, "spread", 0.0, list(rows["practice"]))
+
+
+def _point(rows: pd.DataFrame, kind: str, score: float, practices: list[str]) -> TalkingPoint:
+    first = rows.iloc[0]
+    chosen = rows[rows["practice"].isin(practices)]
+    direction = 1 if np.log(chosen["index"] / 100).mean() >= 0 else -1
+    if kind == "difference":
+        same_side = chosen[np.sign(np.log(chosen["index"] / 100)) == direction]
+        chosen = same_side if len(same_side) else chosen
+        practices = list(chosen["practice"])
+    question = QUESTIONS[kind].format(
+        title=_in_sentence(first["title"]), verb="ligt" if len(practices) == 1 else "liggen",
+        direction=DIRECTIONS[direction], who=_join(practices),
+        indices=", ".join(dutch.number(i) for i in chosen["index"]),
+        low=dutch.number(rows["index"].min()), high=dutch.number(rows["index"].max()),
+    )
+    return TalkingPoint(
+        indicator=first["indicator"], title=first["title"], domain=first["domain"], kind=kind,
+        question=question, follow_up=FOLLOW_UPS[first["follow_up"]],
+        follow_up_type=first["follow_up"], score=round(score, 6), practices=practices,
+    )
+
+
+def _in_sentence(title: str) -> str:
+    """'Vitamine D-bepalingen' -> 'vitamine D-bepalingen'; 'KNO' stays 'KNO'."""
+    return title[0].lower() + title[1:] if title[1:2].islower() else title
+
+
+def _join(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " en " + names[-1]

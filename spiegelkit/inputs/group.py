@@ -1,0 +1,264 @@
+"""One group, loaded once: its params file, validated params, data folder and meeting records.
+
+:func:`load_group` reads everything a group is made of and collects every problem (it never
+raises for bad input); :func:`open_group` does the same but raises :class:`InputError` when
+anything is wrong. The records are those beside the params file
+(``meetings/<group_id>/meeting-<n>.yaml``), wherever the params file lives, and
+:meth:`Group.input_files` names every file the group is made from: ``spiegelkit check``
+shows them and the batch manifest digests them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from spiegelkit import dutch
+from spiegelkit.inputs.dataset import MirrorData, check_data, data_files
+from spiegelkit.inputs.meetings import MeetingRecord, default_params_dir, load_records, meetings_dir
+from spiegelkit.inputs.params import GroupParams, load_params
+from spiegelkit.inputs.problems import InputError, Problem, did_you_mean, display_path
+from spiegelkit.inputs.yamlfile import line_of, read_yaml
+
+
+@dataclass(frozen=True, eq=False)
+class Group:
+    """Everything one group is made of, read once. ``params`` is None when the params file
+    is unusable, ``data`` when the data folder is; ``problems`` says why."""
+
+    path: Path  # the params file
+    params: GroupParams | None
+    data: MirrorData | None
+    records: list[MeetingRecord] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)  # all, those of the records included
+    record_problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not any(p.is_error for p in self.problems)
+
+    @property
+    def group_id(self) -> str:
+        return self.params.group_id if self.params else self.path.stem
+
+    @property
+    def folder(self) -> Path:
+        """The folder of the params file: data_dir and meetings/ are relative to it."""
+        return self.path.parent
+
+    @property
+    def mirrors(self) -> list[MirrorStatus]:
+        return mirror_status(self.params, self.data) if self.params and self.data else []
+
+    def with_focus(self, agb: str | None) -> "Group":
+        """The same group for the version of one practice (None: the group handout)."""
+        params = self.params.model_copy(update={"focus_agb": agb})
+        return Group(self.path, params, self.data, self.records, self.problems,
+                     self.record_problems)
+
+    def input_files(self) -> dict[str, Path]:
+        """Every file this group's handout is made from, by a stable name: the params file,
+        the data folder's tables and catalogue, and the meeting records."""
+        files = {"params": self.path}
+        if self.params is None:
+            return files
+        folder = self.params.data_path(self.folder)
+        if folder.is_dir():
+            files.update({f"data/{name}": path for name, path in data_files(folder).items()})
+        records = meetings_dir(self.folder, self.params.group_id)
+        files.update({f"meetings/{p.name}": p for p in sorted(records.glob("*.yaml"))})
+        return files
+
+
+def load_group(path: Path) -> Group:
+    """Read and check one group: params, data folder, meeting records, and the params against
+    the data. Every problem is collected, with file, row and field."""
+    path = Path(path)
+    params, problems = load_params(path)
+    if params is None:
+        return Group(path, None, None, [], problems)
+    folder = params.data_path(path.parent)
+    if not folder.is_dir():
+        problems.append(Problem(
+            display_path(path), f"data folder {display_path(folder)} does not exist",
+            row=line_of(read_yaml(path)[1], ["data_dir"]), field="data_dir",
+            hint="write data_dir relative to this params file, or 'demo' for the bundled demo data",
+        ))
+        return Group(path, params, None, [], problems)
+    data, data_problems = check_data(folder)
+    problems += data_problems
+    records, record_problems = load_records(path.parent, params)
+    problems += record_problems
+    if data is not None:
+        problems += _against_data(path, params, data)
+    return Group(path, params, data, records, problems, record_problems)
+
+
+def open_group(path: Path, focus_agb: str | None = None) -> Group:
+    """Like :func:`load_group`, but raises :class:`InputError` listing every error."""
+    group = load_group(path)
+    if not group.ok:
+        raise InputError([p for p in group.problems if p.is_error])
+    return group.with_focus(focus_agb) if focus_agb else group
+
+
+def group_from_params(params: GroupParams, folder: Path | None = None) -> Group:
+    """A group given by its values instead of a file (a notebook run without ``params_file``):
+    its data folder relative to the working directory, its records from
+    ``<folder>/meetings/<group_id>/`` (default: :func:`default_params_dir`)."""
+    folder = Path(folder or default_params_dir())
+    data, problems = check_data(params.data_path())
+    if data is None:
+        raise InputError(problems)
+    records, record_problems = load_records(folder, params)
+    return Group(folder / f"{params.group_id}.yaml", params, data, records,
+                 problems + record_problems, record_problems)
+
+
+def load_groups(folder: Path) -> list[Group]:
+    """Every group whose params file is in `folder` (``*.yaml``), read once per state of the
+    folder's files: the versions of a group and the groups of a batch share them."""
+    folder = Path(folder)
+    paths = sorted(folder.glob("*.yaml"))
+    files = paths + sorted(folder.glob("meetings/*/*.yaml"))
+    stamp = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files)
+    return _load_groups(tuple(map(str, paths)), stamp)
+
+
+@functools.lru_cache(maxsize=16)
+def _load_groups(paths: tuple[str, ...], stamp: tuple) -> list[Group]:
+    return [load_group(Path(path)) for path in paths]
+
+
+def practice_names(params: GroupParams, data: MirrorData | None) -> dict[str, str]:
+    """Each practice's real name (its AGB code when the data do not know it).
+
+    Attendance lists and reports are signed records for the insurer, so they always use
+    real names, also when the handout pseudonymises the figures.
+    """
+    names = {} if data is None else dict(zip(data.practices["agb"], data.practices["name"]))
+    return {p.agb: str(names.get(p.agb, p.agb)) for p in params.practices}
+
+
+def _against_data(path: Path, params: GroupParams, data: MirrorData) -> list[Problem]:
+    """The group's practices and options against its data folder and catalogue."""
+    file = display_path(path)
+    root = read_yaml(path)[1]
+    practices = data.practices.set_index("agb")
+    problems = []
+    for i, entry in enumerate(params.practices):
+        where = dict(row=line_of(root, ["practices", i, "agb"]), field=f"practices[{i}].agb")
+        if entry.agb not in practices.index:
+            problems.append(Problem(
+                file, f"practice {entry.agb} is not in the data "
+                f"({display_path(data.folder)}/practices)", **where,
+                hint=did_you_mean(entry.agb, practices.index) + " or add the practice to the data",
+            ))
+            continue
+        if not practices.at[entry.agb, "has_mirror"]:
+            problems.append(Problem(
+                file, f"practice {entry.agb} ({practices.at[entry.agb, 'name']}) has no mirror; "
+                "it takes part without figures", severity="warning", **where,
+            ))
+            continue
+        years = set(data.mirror.loc[data.mirror["agb"] == entry.agb, "year"])
+        if params.data_year not in years:
+            problems.append(Problem(
+                file, f"practice {entry.agb} has no mirror values for data year "
+                f"{params.data_year} (years present: {', '.join(map(str, sorted(years))) or 'none'})",
+                **where, hint="choose a data_year that the mirrors cover, or add the data",
+            ))
+    return problems + _option_problems(file, root, params, data)
+
+
+def _option_problems(file: str, root, params: GroupParams, data: MirrorData) -> list[Problem]:
+    """Pinned and dropped talking points must name indicators of the catalogue."""
+    known = set(data.catalogue["id"])
+    problems = []
+    for key in ("pinned", "dropped"):
+        for i, indicator in enumerate(getattr(params.options, key)):
+            if indicator not in known:
+                problems.append(Problem(
+                    file, f"indicator '{indicator}' is not in the indicator catalogue",
+                    row=line_of(root, ["options", key, i]), field=f"options.{key}[{i}]",
+                    hint=did_you_mean(indicator, known),
+                ))
+    agbs = [p.agb for p in params.practices]
+    if params.focus_agb and params.focus_agb not in agbs:
+        problems.append(Problem(
+            file, f"focus_agb {params.focus_agb} is not one of the group's practices",
+            row=line_of(root, ["focus_agb"]), field="focus_agb",
+            hint="leave focus_agb empty for the group handout, or name a practice of the group",
+        ))
+    return problems
+
+
+# --- whose mirror has arrived ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class MirrorStatus:
+    """Whether a practice's mirror has been received, and for which data years."""
+
+    agb: str
+    name: str
+    in_data: bool
+    has_mirror: bool
+    years: tuple[int, ...]
+    data_year: int
+    cutoff: dt.date | None = None
+
+    @property
+    def received(self) -> bool:
+        return self.has_mirror and bool(self.years)
+
+    @property
+    def has_data_year(self) -> bool:
+        return self.data_year in self.years
+
+    @property
+    def text_nl(self) -> str:
+        """The status in Dutch, for the invitation and the handout."""
+        if self.in_data and not self.has_mirror:
+            when = f" ({dutch.date(self.cutoff)})" if self.cutoff else ""
+            return f"geen spiegel: praktijk overgenomen na de peildatum{when}; doet mee zonder cijfers"
+        if not self.received:
+            return "nog niet ontvangen"
+        if not self.has_data_year:
+            return (f"ontvangen, maar zonder cijfers over {self.data_year} "
+                    f"(wel over {_years_text(self.years, '–')})")
+        return f"ontvangen: cijfers over {_years_text(self.years, '–')}"
+
+    def __str__(self) -> str:
+        if self.in_data and not self.has_mirror:
+            when = f" {self.cutoff}" if self.cutoff else ""
+            return f"no mirror (taken over after the cut-off date{when}): takes part without figures"
+        if not self.received:
+            return "mirror not received (no mirror rows in the data)"
+        if not self.has_data_year:
+            return (f"mirror received, but no figures for data year {self.data_year} "
+                    f"(years present: {_years_text(self.years, '-')})")
+        return f"mirror received, data year {self.data_year} (years {_years_text(self.years, '-')})"
+
+
+def _years_text(years, dash: str) -> str:
+    years = sorted(years)
+    if years == list(range(years[0], years[-1] + 1)) and len(years) > 2:
+        return f"{years[0]}{dash}{years[-1]}"
+    return ", ".join(map(str, years))
+
+
+def mirror_status(params: GroupParams, data: MirrorData) -> list[MirrorStatus]:
+    """Per practice of the group: is its mirror in the data folder, and for which years."""
+    practices = data.practices.set_index("agb")
+    names = practice_names(params, data)
+    statuses = []
+    for entry in params.practices:
+        in_data = entry.agb in practices.index
+        years = data.mirror.loc[data.mirror["agb"] == entry.agb, "year"]
+        statuses.append(MirrorStatus(
+            entry.agb, names[entry.agb], in_data,
+            bool(practices.at[entry.agb, "has_mirror"]) if in_data else False,
+            tuple(sorted(int(y) for y in set(years))), params.data_year, params.mirror_cutoff))
+    return statuses

@@ -1,0 +1,495 @@
+"""Charts a GP reads at a glance. Statistics compute tables; this module only draws them.
+
+Every chart function returns a :class:`Chart`: an SVG picture (drawn with
+:mod:`spiegelkit.render.svg`, sharp on paper) with an alt text that says
+what it shows, for screen readers and for anyone reading the handout as text, and a
+caption. Practices differ by colour *and* marker shape (colour-blind safe, readable in
+grayscale); in a per-practice version the own practice is drawn strong and the others
+faded.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import html
+from dataclasses import dataclass
+
+import matplotlib.colors
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib import colormaps
+from matplotlib.ticker import MaxNLocator
+
+from spiegelkit import dutch, stats
+from spiegelkit.inputs.catalogue import DOMAINS
+from spiegelkit.render.svg import Canvas, Key, Scale, legend, wrap, x_axis, y_axis
+
+WIDTH = 760  # pixels; the handout shows charts at most this wide, and fits them on A4
+MARKERS = ["o", "s", "D", "^", "v", "P"]
+TICKS = [25, 50, 75, 100, 150, 200, 400]
+SIGNIFICANT = {"higher_95", "higher_998", "lower_95", "lower_998"}
+GREY = "#999999"
+SEX_COLOURS = {"M": "#0072b2", "V": "#e69f00"}
+HEAT = colormaps["PuOr_r"]
+LEGEND_SIZE = 11.0
+
+
+@dataclass(frozen=True, repr=False)
+class Chart:
+    """A drawn chart: SVG, alt text and caption; displays as an HTML figure."""
+
+    svg: str
+    alt: str
+    caption: str = ""
+
+    def __repr__(self) -> str:  # the plain-text twin of the output: the alt text
+        return f"[grafiek] {self.alt}"
+
+    def _repr_html_(self) -> str:
+        """An <img> of the SVG: one tag for the exporter, the alt text where readers look."""
+        data = base64.b64encode(self.svg.encode("utf-8")).decode("ascii")
+        caption = f"<figcaption>{html.escape(self.caption)}</figcaption>" if self.caption else ""
+        return (f'<figure class="sk-figure"><img src="data:image/svg+xml;base64,{data}" '
+                f'alt="{html.escape(self.alt, quote=True)}">{caption}</figure>')
+
+
+@dataclass(frozen=True)
+class Look:
+    colour: str
+    marker: str
+    opacity: float
+    radius: float
+
+
+def looks(practices: list[str], focus: str | None = None) -> dict[str, Look]:
+    """Colour, marker and emphasis per practice label; `focus` (a label) stands out. A
+    practice without a mirror is in no chart: its version fades nobody."""
+    colours = sns.color_palette("colorblind", len(practices)).as_hex()
+    focus = focus if focus in practices else None
+    return {p: Look(colours[i], MARKERS[i % len(MARKERS)],
+                    1.0 if focus in (None, p) else 0.35, 5.5 if p == focus else 4.0)
+            for i, p in enumerate(practices)}
+
+
+def practice_keys(style: dict[str, Look]) -> list[Key]:
+    return [Key(p, look.colour, look.marker, opacity=look.opacity) for p, look in style.items()]
+
+
+def legend_height(count: int, columns: int = 3) -> float:
+    return -(-count // columns) * LEGEND_SIZE * 1.6
+
+
+def _practices(table: pd.DataFrame) -> list[str]:
+    return list(dict.fromkeys(table["practice"]))
+
+
+def _index_range(low: float, high: float) -> tuple[float, float]:
+    """The part of the log index axis to show: at least 20-250, at most 10-1000."""
+    return max(min(20, low * 0.9), 10), min(max(250, high * 1.1), 1000)
+
+
+def _plain_log_ticks(low: float, high: float, most: int = 5) -> list[float]:
+    """A few plain numbers (1, 2, 5, 10, 20, 50, ...) between low and high."""
+    ticks = [m * 10 ** e for e in range(7) for m in (1, 2, 5) if low <= m * 10 ** e <= high]
+    while len(ticks) > most:
+        ticks = ticks[::2]
+    return ticks or [round(low), round(high)]
+
+
+def _nice_ticks(low: float, high: float, count: int = 4) -> list[float]:
+    return [t for t in MaxNLocator(count).tick_values(low, high) if low <= t <= high]
+
+
+def _notable(rows: pd.DataFrame) -> str:
+    """A sentence for alt texts: which practices differ clearly from expected, where."""
+    parts = []
+    for code, words in (("higher", "Hoger"), ("lower", "Lager")):
+        hits = rows[rows["significance"].isin({f"{code}_95", f"{code}_998"})]
+        if len(hits):
+            items = "; ".join(f"{r['practice']} bij {r['title']} (index {dutch.number(r['index'])})"
+                              for r in hits.head(8)[["practice", "title", "index"]].to_dict("records"))
+            more = f" en nog {len(hits) - 8}" if len(hits) > 8 else ""
+            parts.append(f"{words} dan verwacht: {items}{more}.")
+    return " ".join(parts) or "Geen praktijk wijkt duidelijk af van verwacht."
+
+
+TITLE_HEIGHT = 24.0
+
+
+def _title(canvas: Canvas, text: str) -> None:
+    canvas.text(canvas.width / 2, 17, text, size=13, anchor="middle", font_weight="bold")
+
+
+def forest_chart(table: pd.DataFrame, year: int, domain: str | None = None,
+                 focus: str | None = None) -> Chart:
+    """Index per indicator and practice with its interval, and the group median (|)."""
+    current = table[table["year"] == year]
+    if domain:
+        current = current[current["domain"] == domain]
+    practices = _practices(current)
+    style = looks(practices, focus)
+    indicators = list(dict.fromkeys(current["indicator"]))
+    titles = dict(zip(current["indicator"], current["title"]))
+    n = len(practices)
+    band = max(26.0, 9.0 * n + 8)
+    keys = practice_keys(style) + [Key("mediaan van de groep", marker="|")]
+    top = 8 + legend_height(len(keys)) + 8
+    bottom = top + band * len(indicators)
+    canvas = Canvas(WIDTH, bottom + 42)
+    legend(canvas, keys, 20, 8, WIDTH - 40)
+    left, right = 250.0, WIDTH - 20.0
+    x = Scale(*_index_range(current["lower"].min(), current["upper"].max()), left, right, log=True)
+    for i, indicator in enumerate(indicators):
+        if i % 2:
+            canvas.rect(left, top + i * band, right - left, band, fill="#f4f4f4")
+        lines = wrap(titles[indicator], 11, left - 14)[:2]
+        middle = top + (i + 0.5) * band
+        canvas.text(left - 8, middle + 4 - 6.6 * (len(lines) - 1), "", size=11, anchor="end",
+                    lines=lines)
+    ticks = [t for t in TICKS if x.low <= t <= x.high]
+    x_axis(canvas, x, ticks, [str(t) for t in ticks], top, bottom)
+    canvas.line(x(100), top, x(100), bottom, width=1.2)
+    offsets = np.linspace(-0.3 * band, 0.3 * band, n) if n > 1 else [0.0]
+    for practice, offset in zip(practices, offsets):
+        look = style[practice]
+        with canvas.group(opacity=look.opacity if look.opacity < 1 else None):
+            for row in current.loc[current["practice"] == practice,
+                                   ["indicator", "index", "lower", "upper", "small_numbers"]].to_dict("records"):
+                if pd.isna(row["index"]):
+                    continue
+                y = top + (indicators.index(row["indicator"]) + 0.5) * band + offset
+                if pd.notna(row["lower"]) and pd.notna(row["upper"]):
+                    canvas.line(x(row["lower"]), y, x(row["upper"]), y, stroke=look.colour, width=1.6)
+                small = bool(row.get("small_numbers"))
+                canvas.marker(look.marker, x(row["index"]), y, look.radius, stroke=look.colour,
+                              fill="#fff" if small else look.colour, stroke_width=1.3)
+    medians = current.groupby("indicator")["index"].median()
+    for indicator, median in medians.items():
+        if pd.notna(median):
+            canvas.marker("|", x(median), top + (indicators.index(indicator) + 0.5) * band,
+                          band * 0.42, stroke="none")
+    canvas.text((left + right) / 2, bottom + 34,
+                "index (100 = verwacht) met marge; open symbool: minder dan 10 gebeurtenissen",
+                size=11, anchor="middle")
+    where = DOMAINS.get(domain, domain) if domain else "alle indicatoren"
+    alt = (f"Grafiek: index met betrouwbaarheidsmarge per indicator ({where}, {year}) voor "
+           f"{', '.join(practices)}, met de mediaan van de groep. {_notable(current)}")
+    return Chart(canvas.svg(), alt, f"Index per indicator, {where.lower()}, {year}")
+
+
+MARKS = {"higher_998": "▲▲", "higher_95": "▲", "lower_95": "▼", "lower_998": "▼▼",
+         "similar": "", "small_numbers": "–"}
+
+
+def _heat_colour(index: float) -> str:
+    value = np.log2(np.clip(index, 25, 400) / 100)
+    return matplotlib.colors.to_hex(HEAT(matplotlib.colors.Normalize(-1.3, 1.3)(value)))
+
+
+def _dark(colour: str) -> bool:
+    r, g, b = matplotlib.colors.to_rgb(colour)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b < 0.45
+
+
+def heatmap_chart(table: pd.DataFrame, year: int, focus: str | None = None) -> Chart:
+    """All indices in one view: indicators down, practices across, grouped by domain."""
+    current = table[table["year"] == year]
+    practices = _practices(current)
+    indicators = list(dict.fromkeys(current["indicator"]))
+    titles = dict(zip(current["indicator"], current["title"]))
+    domains = dict(zip(current["indicator"], current["domain"]))
+    cells = {(r["indicator"], r["practice"]): r for r in current[
+        ["indicator", "practice", "index", "significance"]].to_dict("records")}
+    left, cell_w, cell_h = 270.0, min(120.0, (WIDTH - 280) / max(len(practices), 1)), 17.0
+    header = [wrap(p, 10, cell_w - 6)[:2] for p in practices]
+    top = 10 + 12 * max(len(h) for h in header) + 6
+    canvas = Canvas(left + cell_w * len(practices) + 10, top + cell_h * len(indicators) + 8)
+    for j, practice in enumerate(practices):
+        canvas.text(left + (j + 0.5) * cell_w, 18, "", size=10, anchor="middle", lines=header[j],
+                    font_weight="bold" if practice == focus else None)
+    for i, indicator in enumerate(indicators):
+        y = top + i * cell_h
+        canvas.text(left - 6, y + cell_h * 0.7, wrap(titles[indicator], 10, left - 10)[0], size=10,
+                    anchor="end")
+        for j, practice in enumerate(practices):
+            row = cells.get((indicator, practice))
+            if row is None or pd.isna(row["index"]):
+                continue
+            small = row["significance"] == "small_numbers"
+            fill = "#eeeeee" if small else _heat_colour(row["index"])
+            canvas.rect(left + j * cell_w, y, cell_w, cell_h, fill=fill, stroke="#fff")
+            label = f"{dutch.number(row['index'])} {MARKS.get(row['significance'], '')}".strip()
+            canvas.text(left + (j + 0.5) * cell_w, y + cell_h * 0.72, label, size=10,
+                        anchor="middle", fill="#fff" if _dark(fill) else "#000")
+        if i and domains[indicator] != domains[indicators[i - 1]]:
+            canvas.line(left - 4, y, left + cell_w * len(practices), y, width=1.2)
+    if focus in practices:
+        canvas.rect(left + practices.index(focus) * cell_w, top, cell_w, cell_h * len(indicators),
+                    fill="none", stroke="#000", stroke_width=2.5)
+    alt = (f"Overzicht van alle indexen in {year}: {len(indicators)} indicatoren onder elkaar, "
+           f"de praktijken {', '.join(practices)} naast elkaar. Oranje is hoger, paars lager dan "
+           f"verwacht; ▲ en ▼ markeren duidelijke verschillen. {_notable(current)}")
+    return Chart(canvas.svg(), alt, f"Overzicht: index per indicator en praktijk, {year} "
+                                       "(▲/▼ duidelijk hoger/lager, – te weinig gebeurtenissen)")
+
+
+def spine_chart(table: pd.DataFrame, region: pd.DataFrame, year: int,
+                practices: list[str] | None = None) -> Chart:
+    """Each practice against the region, one panel per practice sharing the indicator labels.
+
+    Grey bands are the middle 50% and 90% of the region's practices; the marker is the
+    practice (filled triangle up/down: clearly higher/lower than expected; open circle: not
+    clearly different); the line at 100 is expected.
+    """
+    current = table[table["year"] == year]
+    practices = practices or _practices(current)
+    indicators = list(dict.fromkeys(current["indicator"]))
+    titles = dict(zip(current["indicator"], current["title"]))
+    spread = region[region["indicator"].isin(indicators)].groupby("indicator")["index"].quantile(
+        [0.05, 0.25, 0.75, 0.95]).unstack()
+    low = min(current["index"].min(), spread.min().min() if len(spread) else 100)
+    high = max(current["index"].max(), spread.max().max() if len(spread) else 100)
+    label_w, gap, row_h = 230.0, 12.0, 15.0
+    panel_w = min(400.0, (WIDTH - label_w - 10 - gap * (len(practices) - 1)) / len(practices))
+    heads = [wrap(p, 10, panel_w)[:2] for p in practices]
+    top = 8 + 12 * max(len(h) for h in heads) + 4
+    bottom = top + row_h * len(indicators)
+    canvas = Canvas(label_w + len(practices) * (panel_w + gap) - gap + 10, bottom + 44)
+    for i, indicator in enumerate(indicators):
+        canvas.text(label_w - 8, top + (i + 0.7) * row_h, wrap(titles[indicator], 9.5, label_w - 10)[0],
+                    size=9.5, anchor="end")
+    shapes = {"higher_998": "^", "higher_95": "^", "lower_95": "v", "lower_998": "v"}
+    ticks = [50, 100, 200] if len(practices) > 1 else TICKS
+    for k, practice in enumerate(practices):
+        start = label_w + k * (panel_w + gap)
+        x = Scale(*_index_range(low, high), start, start + panel_w, log=True)
+        canvas.text(start + panel_w / 2, 18, "", size=10, anchor="middle", lines=heads[k],
+                    font_weight="bold")
+        for i, indicator in enumerate(indicators):
+            if indicator in spread.index:
+                q = spread.loc[indicator]
+                y = top + i * row_h + 2
+                canvas.rect(x(q[0.05]), y, x(q[0.95]) - x(q[0.05]), row_h - 4, fill="#e3e3e3")
+                canvas.rect(x(q[0.25]), y, x(q[0.75]) - x(q[0.25]), row_h - 4, fill="#b8b8b8")
+        shown = [t for t in ticks if x.low <= t <= x.high]
+        x_axis(canvas, x, shown, [str(t) for t in shown], top, bottom, size=9, grid="#f0f0f0")
+        canvas.line(x(100), top, x(100), bottom, width=1.2)
+        for row in current.loc[current["practice"] == practice,
+                               ["indicator", "index", "significance"]].to_dict("records"):
+            if pd.isna(row["index"]):
+                continue
+            y = top + (indicators.index(row["indicator"]) + 0.5) * row_h
+            marker = shapes.get(row["significance"], "o")
+            canvas.marker(marker, x(row["index"]), y, 4.2 if marker != "o" else 3.4,
+                          fill="#000" if marker != "o" else "#fff", stroke="#000")
+    canvas.text(label_w + (canvas.width - label_w) / 2, bottom + 36,
+                f"index (100 = zoals verwacht); grijs: middelste 50% en 90% van "
+                f"{region['agb'].nunique()} praktijken in de regio", size=10, anchor="middle")
+    alt = (f"Ruggengraatgrafiek {year}: per indicator de index van "
+           f"{', '.join(practices)} tegen de spreiding in de regio. "
+           f"{_notable(current[current['practice'].isin(practices)])}")
+    return Chart(canvas.svg(), alt, f"Naast de regio, {year} (▲/▼ duidelijk hoger/lager dan "
+                                       "verwacht, ○ niet duidelijk)")
+
+
+FUNNEL_SIZES = np.geomspace(1, 1e6, 241)  # expected counts, 40 per decade
+
+
+@functools.lru_cache(maxsize=4)
+def _funnel_curves(level: float) -> tuple[np.ndarray, np.ndarray]:
+    """Exact Poisson control limits around 100 at FUNNEL_SIZES, computed once per level."""
+    limits = stats.funnel_limits(FUNNEL_SIZES, 1.0, confidence=level, statistic="ratio")
+    return limits["lower"].to_numpy() * 100, limits["upper"].to_numpy() * 100
+
+
+def _funnel_line(level: float, bound: int, low: float, high: float) -> tuple[np.ndarray, np.ndarray]:
+    """Sizes from low to high and the limit there (between the computed points: log-linear)."""
+    inside = FUNNEL_SIZES[(FUNNEL_SIZES > low) & (FUNNEL_SIZES < high)]
+    sizes = np.concatenate([[low], inside, [high]])
+    return sizes, np.interp(np.log(sizes), np.log(FUNNEL_SIZES), _funnel_curves(level)[bound])
+
+
+def _panel_origins(count: int, columns: int, panel_w: float, panel_h: float, top: float):
+    return [(10 + (k % columns) * panel_w, top + (k // columns) * panel_h) for k in range(count)]
+
+
+def funnel_chart(table: pd.DataFrame, region: pd.DataFrame, year: int, domain: str,
+                 focus: str | None = None, confidence: float = 0.95) -> Chart | None:
+    """Funnel plots per indicator: index against expected events, with 95% and 99.8%
+    control limits around 100 (exact Poisson, Spiegelhalter). Costs get no funnel.
+    Grey dots are the other practices of the data folder (the region)."""
+    current = table[(table["year"] == year) & (table["domain"] == domain)
+                    & (table["statistic"] != "cost")]
+    indicators = list(dict.fromkeys(current["indicator"]))
+    if not indicators:
+        return None
+    practices = _practices(current)
+    style = looks(practices, focus)
+    titles = dict(zip(current["indicator"], current["title"]))
+    columns = min(3, len(indicators))
+    panel_w, plot_h = (WIDTH - 20) / columns, 120.0
+    panel_h = 34 + plot_h + 34
+    keys = practice_keys(style) + [Key("regio", GREY), Key("95%-grens", marker=None, dash="5 3"),
+                                   Key("99,8%-grens", marker=None, dash="1.5 2.5")]
+    title = f"Trechters: {DOMAINS.get(domain, domain).lower()}, {year}"
+    head = TITLE_HEIGHT
+    top = head + legend_height(len(keys)) + 6
+    rows = -(-len(indicators) // columns)
+    canvas = Canvas(WIDTH, top + rows * panel_h)
+    _title(canvas, title)
+    legend(canvas, keys, 20, head, WIDTH - 40)
+    points = current.dropna(subset=["expected", "index"])
+    panels = dict(tuple(points.groupby("indicator", sort=False)))
+    spread = dict(tuple(region.dropna(subset=["expected", "index"]).groupby("indicator", sort=False)))
+    for (ox, oy), indicator in zip(_panel_origins(len(indicators), columns, panel_w, panel_h, top),
+                                   indicators):
+        here = panels.get(indicator, points.iloc[:0])
+        context = spread.get(indicator, region.iloc[:0])
+        sizes = np.concatenate([here["expected"].to_numpy(float), context["expected"].to_numpy(float)])
+        values = np.concatenate([here["index"].to_numpy(float), context["index"].to_numpy(float)])
+        if not len(sizes):
+            continue
+        low, high = max(sizes.min() * 0.7, 1), sizes.max() * 1.3
+        left, right, plot_top = ox + 38, ox + panel_w - 12, oy + 34
+        x = Scale(low, high, left, right, log=True)
+        y = Scale(max(min(values.min(), 60) * 0.85, 0), max(values.max(), 150) * 1.1,
+                  plot_top + plot_h, plot_top)
+        canvas.text(ox + panel_w / 2, oy + 14, "", size=10.5, anchor="middle", font_weight="bold",
+                    lines=wrap(titles[indicator], 10.5, panel_w - 40)[:2])
+        y_ticks = _nice_ticks(y.low, y.high)
+        y_axis(canvas, y, y_ticks, [dutch.number(t) for t in y_ticks], left, right, size=9)
+        x_ticks = _plain_log_ticks(low, high)
+        x_axis(canvas, x, x_ticks, [dutch.number(t) for t in x_ticks], plot_top, plot_top + plot_h,
+               size=9)
+        canvas.text((left + right) / 2, plot_top + plot_h + 27, "verwacht aantal", size=9,
+                    anchor="middle")
+        canvas.rect(left, plot_top, right - left, plot_h, fill="none", stroke="#bbb")
+        for level, dash in ((0.95, "5 3"), (0.998, "1.5 2.5")):
+            for bound in (0, 1):
+                sizes, v = _funnel_line(level, bound, low, high)
+                canvas.path(x(sizes), np.where(y.contains(v), y(v), np.nan), stroke="#000",
+                            width=1.0, stroke_dasharray=dash)
+        canvas.line(left, y(100), right, y(100), width=1.2)
+        canvas.dots(x(context["expected"]), y(context["index"]), 2.2, fill=GREY, opacity=0.6)
+        for r in here[["practice", "expected", "index"]].to_dict("records"):
+            look = style[r["practice"]]
+            canvas.marker(look.marker, x(r["expected"]), y(r["index"]), look.radius,
+                          fill=look.colour, stroke="#000", stroke_width=0.5,
+                          opacity=look.opacity if look.opacity < 1 else None)
+    alt = (f"Trechtergrafieken ({DOMAINS.get(domain, domain)}, {year}): per indicator de index van "
+           f"elke praktijk tegen het verwachte aantal, met de grenzen waarbinnen toeval blijft. "
+           f"Grijze punten zijn de andere praktijken in de regio. {_notable(current)}")
+    return Chart(canvas.svg(), alt, f"Trechters: {DOMAINS.get(domain, domain).lower()}, {year} "
+                                       "(exacte Poisson-grenzen, 95% en 99,8%)")
+
+
+def trend_chart(table: pd.DataFrame, domain: str, focus: str | None = None) -> Chart | None:
+    """Index per report year and practice, one small panel per indicator."""
+    rows = table[table["domain"] == domain]
+    indicators = list(dict.fromkeys(rows["indicator"]))
+    years = sorted(rows["year"].unique())
+    if not indicators or len(years) < 2:
+        return None
+    practices = _practices(rows)
+    style = looks(practices, focus)
+    titles = dict(zip(rows["indicator"], rows["title"]))
+    panels = dict(tuple(rows.dropna(subset=["index"]).sort_values("year", kind="stable")
+                        .groupby("indicator", sort=False)))
+    indicators = [i for i in indicators if i in panels]
+    if not indicators:
+        return None
+    columns = min(4, len(indicators))
+    panel_w, plot_h = (WIDTH - 20) / columns, 80.0
+    panel_h = 30 + plot_h + 22
+    title = f"Trend {years[0]}–{years[-1]}: {DOMAINS.get(domain, domain).lower()}"
+    keys = [Key(p, look.colour, look.marker, line=True, opacity=look.opacity)
+            for p, look in style.items()]
+    head = TITLE_HEIGHT
+    top = head + legend_height(len(keys)) + 6
+    canvas = Canvas(WIDTH, top + -(-len(indicators) // columns) * panel_h)
+    _title(canvas, title)
+    legend(canvas, keys, 20, head, WIDTH - 40)
+    year_labels = [str(y)[2:] if len(years) > 4 else str(y) for y in years]
+    for (ox, oy), indicator in zip(_panel_origins(len(indicators), columns, panel_w, panel_h, top),
+                                   indicators):
+        here = panels[indicator]
+        values = here["index"]
+        low, high = min(values.min(), 100), max(values.max(), 100)
+        pad = (high - low) * 0.12 or 10
+        left, right, plot_top = ox + 34, ox + panel_w - 10, oy + 30
+        x = Scale(years[0], years[-1], left + 6, right - 6)
+        y = Scale(low - pad, high + pad, plot_top + plot_h, plot_top)
+        canvas.text(ox + panel_w / 2, oy + 11, "", size=9.5, anchor="middle", font_weight="bold",
+                    lines=wrap(titles[indicator], 9.5, panel_w - 24)[:2])
+        y_ticks = _nice_ticks(y.low, y.high, 3)
+        y_axis(canvas, y, y_ticks, [dutch.number(t) for t in y_ticks], left, right, size=8.5)
+        x_axis(canvas, x, years, year_labels, plot_top, plot_top + plot_h, size=8.5, grid="none")
+        canvas.rect(left, plot_top, right - left, plot_h, fill="none", stroke="#bbb")
+        canvas.line(left, y(100), right, y(100), width=1.0)
+        for practice, line in here.groupby("practice", sort=False):
+            look = style[practice]
+            xs, ys = x(line["year"]), y(line["index"])
+            with canvas.group(opacity=look.opacity if look.opacity < 1 else None):
+                canvas.path(xs, ys, stroke=look.colour, width=2.2 if practice == focus else 1.4)
+                for px, py in zip(xs, ys):
+                    canvas.marker(look.marker, px, py, look.radius * 0.75, fill=look.colour,
+                                  stroke=look.colour)
+    alt = (f"Trend van de index per jaar ({years[0]}–{years[-1]}) voor "
+           f"{DOMAINS.get(domain, domain).lower()}, per praktijk; 100 is zoals verwacht.")
+    return Chart(canvas.svg(), alt, title)
+
+
+def pyramid_chart(population: pd.DataFrame, national: pd.DataFrame, labels: dict[str, str],
+                  year: int, focus: str | None = None) -> Chart:
+    """Age/sex pyramid per practice (bars) against the Dutch population (outline), in %."""
+    from spiegelkit.inputs.tables import AGE_BANDS
+
+    pop = population[(population["year"] == year) & population["agb"].isin(list(labels))]
+    nat = national.set_index(["age_band", "sex"])["patients"].astype(float)
+    nat = nat / nat.sum() * 100
+    n = len(labels)
+    columns = min(n, 3)
+    band_h, panel_w = 9.0, (WIDTH - 20) / columns
+    panel_h = 22 + band_h * len(AGE_BANDS) + 24
+    canvas = Canvas(WIDTH, 4 + -(-n // columns) * panel_h)
+    shares = pop.groupby("agb")["patients"].transform(lambda v: v / v.sum() * 100 if v.sum() else v)
+    limit = float(np.ceil(max(shares.max() if len(shares) else 0, nat.max()) * 1.1))
+    ticks = [t for t in (2, 4, 6, 8, 10, 15, 20) if t < limit][-2:]
+    for (ox, oy), (agb, label) in zip(_panel_origins(n, columns, panel_w, panel_h, 4), labels.items()):
+        own = pop[pop["agb"] == agb].set_index(["age_band", "sex"])["patients"].astype(float)
+        own = own / own.sum() * 100 if own.sum() else own
+        left, right, top = ox + 34, ox + panel_w - 10, oy + 22
+        bottom = top + band_h * len(AGE_BANDS)
+        x = Scale(-limit, limit, left, right)
+        canvas.text((left + right) / 2, oy + 13, wrap(label, 10.5, panel_w - 10)[0], size=10.5,
+                    anchor="middle", font_weight="bold" if label == focus else None)
+        shown = [-t for t in ticks[::-1]] + [0] + ticks
+        x_axis(canvas, x, shown, [f"{abs(t)}%" if t else "0" for t in shown], top, bottom, size=8.5)
+        faded = 1.0 if focus in (None, label) else 0.45
+        for i, band in enumerate(AGE_BANDS[::-1]):  # oldest at the top
+            y = top + i * band_h
+            if i % 2 == 0:
+                canvas.text(left - 4, y + band_h * 0.8, band, size=8, anchor="end")
+            for sex, sign in (("M", -1), ("V", 1)):
+                value = own.get((band, sex), 0.0)
+                start, end = sorted((x(0), x(sign * value)))
+                canvas.rect(start, y + 0.6, end - start, band_h - 1.2, fill=SEX_COLOURS[sex],
+                            opacity=faded if faded < 1 else None)
+        for sex, sign in (("M", -1), ("V", 1)):
+            xs, ys = [], []
+            for i, band in enumerate(AGE_BANDS[::-1]):
+                value = x(sign * nat.get((band, sex), 0.0))
+                xs += [value, value]
+                ys += [top + i * band_h, top + (i + 1) * band_h]
+            canvas.path(xs, ys, stroke="#000", width=1.1)
+        canvas.line(x(0), top, x(0), bottom, width=0.8)
+        canvas.text(left + 2, top + 9, "man", size=8.5)
+        canvas.text(right - 2, top + 9, "vrouw", size=8.5, anchor="end")
+    alt = (f"Bevolkingspiramides {year}: per praktijk het aandeel patiënten per leeftijdsgroep, "
+           f"mannen links (blauw) en vrouwen rechts (oranje), met de Nederlandse bevolking als "
+           f"zwarte lijn. Praktijken: {', '.join(labels.values())}.")
+    return Chart(canvas.svg(), alt, "Opbouw naar leeftijd en geslacht; zwarte lijn: Nederland "
+                                       "(Bron: Vektis, verzekerden 2015)")
+

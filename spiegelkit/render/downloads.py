@@ -1,0 +1,115 @@
+"""The handout's data as CSV and XLSX: inside the handout as download links, and beside it.
+
+The table uses the same practice labels as the handout it belongs to, so a pseudonymised
+per-practice version carries no other practice's name or AGB code in its downloads either.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime
+import hashlib
+import io
+import re
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+
+from spiegelkit.render.html import Html, render
+from spiegelkit.outputs import atomic_path
+
+COLUMNS = {  # comparison column -> Dutch heading
+    "practice": "praktijk", "agb": "agb_code", "year": "jaar", "domain": "domein",
+    "indicator": "indicator", "title": "omschrijving", "unit": "eenheid", "value": "waarde",
+    "expected_value": "verwachte_waarde", "observed": "waargenomen", "denominator": "noemer",
+    "expected": "verwacht", "expected_source": "bron_verwachting", "index": "index",
+    "lower": "ondergrens", "upper": "bovengrens", "confidence": "betrouwbaarheid",
+    "method": "methode", "significance_nl": "uitkomst", "small_numbers": "kleine_aantallen",
+}
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def data_table(table: pd.DataFrame, shown_agbs: set[str]) -> pd.DataFrame:
+    """The comparison in Dutch columns; AGB codes only for the practices in `shown_agbs`."""
+    frame = table[list(COLUMNS)].copy()
+    frame["agb"] = frame["agb"].where(frame["agb"].isin(shown_agbs), "")
+    for column in ("value", "expected_value", "expected", "index", "lower", "upper"):
+        frame[column] = frame[column].astype(float).round(3)
+    return frame.rename(columns=COLUMNS).reset_index(drop=True)
+
+
+def csv_bytes(frame: pd.DataFrame) -> bytes:
+    """CSV as Dutch Excel opens it: semicolons, decimal comma, UTF-8 with BOM."""
+    return frame.to_csv(index=False, sep=";", decimal=",", lineterminator="\n").encode("utf-8-sig")
+
+
+FIXED_TIME = datetime.datetime(2000, 1, 1)  # same data, same bytes: no write time inside
+
+
+def xlsx_bytes(frame: pd.DataFrame) -> bytes:
+    """An Excel workbook of `frame` whose bytes depend on the data only."""
+    book = openpyxl.Workbook(write_only=True)  # streams rows: a third of pandas' time
+    sheet = book.create_sheet("spiegel")
+    sheet.append(list(frame.columns))
+    for row in frame.astype(object).where(frame.notna(), None).itertuples(index=False):
+        sheet.append(list(row))
+    buffer = io.BytesIO()
+    book.save(buffer)
+    fixed = io.BytesIO()
+    with zipfile.ZipFile(buffer) as source, zipfile.ZipFile(fixed, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            info = zipfile.ZipInfo(item.filename, date_time=FIXED_TIME.timetuple()[:6])
+            info.compress_type = zipfile.ZIP_DEFLATED
+            content = source.read(item.filename)
+            if item.filename == "docProps/core.xml":  # openpyxl stamps the save time here
+                content = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*",
+                                 rb"\g<1>2000-01-01T00:00:00Z", content)
+            target.writestr(info, content)
+    return fixed.getvalue()
+
+
+_recent_workbooks: dict[str, bytes] = {}  # CSV digest -> XLSX; a group's versions share data
+
+
+def workbook_for(frame: pd.DataFrame, csv: bytes) -> bytes:
+    """:func:`xlsx_bytes` of `frame`, made once for the same data (the same CSV)."""
+    key = hashlib.sha256(csv).hexdigest()
+    if key not in _recent_workbooks:
+        if len(_recent_workbooks) >= 8:
+            del _recent_workbooks[next(iter(_recent_workbooks))]
+        _recent_workbooks[key] = xlsx_bytes(frame)
+    return _recent_workbooks[key]
+
+
+def download_links(frame: pd.DataFrame, stem: str) -> Html:
+    """Links that save the data from inside the offline handout (data: addresses)."""
+    csv = csv_bytes(frame)
+    files = [
+        dict(name=f"{stem}.csv", kind="CSV (Excel, puntkomma)",
+             href="data:text/csv;base64," + base64.b64encode(csv).decode()),
+        dict(name=f"{stem}.xlsx", kind="Excel-werkmap",
+             href=f"data:{XLSX_TYPE};base64," + base64.b64encode(workbook_for(frame, csv)).decode()),
+    ]
+    return render("downloads.html.j2", files=files, rows=len(frame))
+
+
+DOWNLOAD_LINK = re.compile(r'<a download="([^"/]+)" href="data:[^;"]+;base64,([^"]+)"')
+
+
+def embedded_downloads(handout: str) -> dict[str, bytes]:
+    """The files inside a handout's download links, by name (see :func:`download_links`)."""
+    return {name: base64.b64decode(data) for name, data in DOWNLOAD_LINK.findall(handout)}
+
+
+def write_embedded_downloads(handout: str, folder: Path) -> list[Path]:
+    """Write the files of a handout's download links beside it, atomically: the CSV and
+    XLSX beside a handout are the very bytes inside it."""
+    written = []
+    for name, content in embedded_downloads(handout).items():
+        target = Path(folder) / name
+        with atomic_path(target) as tmp:
+            tmp.write_bytes(content)
+        written.append(target)
+    return written

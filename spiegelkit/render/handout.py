@@ -1,0 +1,267 @@
+"""The handout's sections as HTML, rendered from Jinja templates with autoescaping.
+
+:class:`Handout` gathers what a group's handout needs once (data, comparison, regional
+context, talking points) and has one method per section; the group notebook calls them in
+order. Every name and note from params or data reaches the page as text: a practice called
+``<script>alert(1)</script>`` is shown literally and runs nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from spiegelkit import dutch
+from spiegelkit.render import charts
+from spiegelkit.inputs.catalogue import DOMAINS, FOLLOW_UPS
+from spiegelkit.analysis.compare import (changes_since, compare_group, compare_region, population_summary,
+                                practice_labels, shown_agbs)
+from spiegelkit.inputs.dataset import MirrorData, national_population
+from spiegelkit.inputs.params import GROUP_TYPES, GroupParams
+from spiegelkit.analysis.talking_points import TalkingPoint, talking_points
+from spiegelkit.analysis.compliance import obligations_of
+from spiegelkit.analysis.costs import Tariffs, care_cost_whatif, costs_table, format_euro
+from spiegelkit.inputs.group import Group, group_from_params, load_groups, open_group
+from spiegelkit.render.calculator import calculator_html
+from spiegelkit.render.downloads import data_table, download_links
+from spiegelkit.render.facilitation import agenda_html, attendance_html, compliance_html, lookback_html
+from spiegelkit.render.html import Html, join_html, render, source_line
+
+
+MARKS = {  # significance code -> (mark, css class); readable in grayscale
+    "higher_998": ("▲▲", "sk-higher"),
+    "higher_95": ("▲", "sk-higher"),
+    "similar": ("●", "sk-similar"),
+    "lower_95": ("▼", "sk-lower"),
+    "lower_998": ("▼▼", "sk-lower"),
+    "small_numbers": ("–", "sk-small"),
+}
+
+@dataclass
+class Handout:
+    """Everything one handout (group or per-practice version) is made from."""
+
+    group: Group
+    table: pd.DataFrame  # compare_group: every year, every indicator
+    region: pd.DataFrame  # compare_region for the data year: anonymous context
+    labels: dict[str, str]  # AGB -> name as shown in this handout
+    points: list[TalkingPoint] = field(default_factory=list)
+
+    @classmethod
+    def build(cls, group: Group) -> "Handout":
+        """The handout of a loaded group (its ``params.focus_agb`` picks the version)."""
+        params, data = group.params, group.data
+        table = compare_group(data, params, focus=params.focus_agb)
+        region = compare_region(data, params.data_year, params.options.confidence)
+        options = params.options
+        points = talking_points(table, params.data_year, pinned=options.pinned,
+                                dropped=options.dropped, count=options.talking_points)
+        return cls(group, table, region, practice_labels(params, data, params.focus_agb), points)
+
+    @classmethod
+    def from_notebook(cls, namespace: dict) -> "Handout":
+        """The handout for a notebook's parameters: the group of ``params_file`` when it is
+        set (with the cell's ``focus_agb``), else the group that the cell's values describe."""
+        if namespace.get("params_file"):
+            return cls.build(open_group(namespace["params_file"], namespace.get("focus_agb")))
+        return cls.build(group_from_params(GroupParams.from_namespace(namespace)))
+
+    @property
+    def params(self) -> GroupParams:
+        return self.group.params
+
+    @property
+    def data(self) -> MirrorData:
+        return self.group.data
+
+    # -- who is who ------------------------------------------------------------------------
+    @property
+    def year(self) -> int:
+        return self.params.data_year
+
+    @property
+    def focus(self) -> str | None:
+        """The label of the practice this version is for (None: the group handout)."""
+        return self.labels.get(self.params.focus_agb) if self.params.focus_agb else None
+
+    @property
+    def shown_agbs(self) -> set[str]:
+        return shown_agbs(self.params)
+
+    @property
+    def named_params(self) -> GroupParams:
+        """Params for sections that name practices (attendance, obligations): in a
+        pseudonymised per-practice version only the own practice, so no other name leaks."""
+        if self.params.focus_agb and self.params.options.pseudonymise:
+            own = [p for p in self.params.practices if p.agb == self.params.focus_agb]
+            return self.params.model_copy(update={"practices": own})
+        return self.params
+
+    @property
+    def current(self) -> pd.DataFrame:
+        return self.table[self.table["year"] == self.year]
+
+    def _practices(self) -> list[dict]:
+        practices = self.data.practices.set_index("agb")
+        rows = []
+        for entry in self.params.practices:
+            known = entry.agb in practices.index
+            rows.append(dict(
+                label=self.labels[entry.agb],
+                agb=entry.agb if entry.agb in self.shown_agbs else "",
+                patients=int(practices.at[entry.agb, "registered_patients"]) if known else None,
+                has_mirror=bool(practices.at[entry.agb, "has_mirror"]) if known else False,
+                note=entry.note, focus=entry.agb == self.params.focus_agb))
+        return rows
+
+    # -- sections, in handout order --------------------------------------------------------
+    def cover(self) -> Html:
+        """Group, meeting, practices, data year and its lag, source, how to read."""
+        return render(
+            "cover.html.j2", params=self.params, group_type=GROUP_TYPES[self.params.group_type],
+            practices=self._practices(), lag=self.params.meeting_date.year - self.year,
+            source=source_line(self.data), confidence=dutch.confidence_text(self.params.options.confidence),
+            focus=self.focus)
+
+    def lookback(self) -> Html:
+        """The previous meeting's agreements and how their indicators moved since."""
+        return lookback_html(self.params, self.table, self.group.records,
+                             sum(p.is_error for p in self.group.record_problems))
+
+    def obligations(self) -> Html:
+        """The insurer's conditions for this year per practice, as of the meeting date,
+        counted over every group whose params file sits beside this group's."""
+        date = self.params.meeting_date
+        return compliance_html(self.named_params,
+                               obligations_of(load_groups(self.group.folder), date.year, date))
+
+    def agenda(self) -> Html:
+        """The meeting's agenda for 1.5-2 hours, built around the talking points."""
+        points = [dict(title=p.title, follow_up=p.follow_up, indicator=p.indicator,
+                       question=p.question) for p in self.points if p.selected]
+        return agenda_html(self.params, points)
+
+    def attendance(self) -> Html:
+        """The attendance list with signature lines, to print."""
+        return attendance_html(self.named_params, self.data)
+
+    def population(self) -> Html:
+        """List sizes, shares by age and sex against national, pyramids, facilitator notes."""
+        national = national_population()
+        summary = population_summary(self.data, self.params, self.year, national=national,
+                                     focus=self.params.focus_agb)
+        pyramid = charts.pyramid_chart(self.data.population, national, self.labels, self.year,
+                                       focus=self.focus)
+        notes = [p for p in self._practices() if p["note"]]
+        return join_html(render("population.html.j2", summary=summary.reset_index(),
+                                focus=self.focus, notes=notes), pyramid)
+
+    def no_mirror_note(self) -> Html:
+        """Practices without a mirror take part; say so instead of showing empty charts."""
+        without = [p["label"] for p in self._practices() if not p["has_mirror"]]
+        return render("no_mirror.html.j2", without=without)
+
+    def overview(self) -> Html:
+        """One heatmap of all indices, and a spine chart per practice against the region."""
+        practices = [self.focus] if self.focus in set(self.current["practice"]) else None
+        return join_html(charts.heatmap_chart(self.table, self.year, focus=self.focus),
+                         charts.spine_chart(self.table, self.region, self.year, practices))
+
+    def talking_points(self) -> Html:
+        """The preselected talking points as questions, and the runners-up."""
+        selected = [p for p in self.points if p.selected]
+        others = [p for p in self.points if not p.selected][:6]
+        return render("talking_points.html.j2", selected=selected, others=others, year=self.year)
+
+    def domains(self) -> Html:
+        """Per domain: the table, forest plot, funnel plots, trends and changes."""
+        parts = []
+        changes = changes_since(self.table, self.year)
+        for domain in dict.fromkeys(self.current["domain"]):
+            rows = self.table[self.table["domain"] == domain]
+            parts += [
+                render("domain_heading.html.j2", title=DOMAINS.get(domain, domain)),
+                self._comparison_table(rows[rows["year"] == self.year]),
+                charts.forest_chart(rows, self.year, domain, focus=self.focus),
+                charts.funnel_chart(rows, self.region, self.year, domain, focus=self.focus),
+                charts.trend_chart(rows, domain, focus=self.focus),
+                render("changes.html.j2", year=self.year, changes=changes[
+                    changes["indicator"].isin(set(rows["indicator"]))].to_dict("records")),
+            ]
+        return join_html(*parts)
+
+    def _comparison_table(self, current: pd.DataFrame) -> Html:
+        practices = list(dict.fromkeys(current["practice"]))
+        indicators: dict[str, dict] = {}  # in table order; records of few columns are quick
+        for r in current[["indicator", "practice", "title", "unit", "follow_up", "value",
+                          "statistic", "index", "lower", "upper", "significance",
+                          "significance_nl"]].to_dict("records"):
+            mark, css = MARKS.get(r["significance"], ("", ""))
+            row = indicators.setdefault(r["indicator"], dict(
+                title=r["title"], unit=r["unit"], cells={},
+                follow_up="" if r["follow_up"] == "none" else FOLLOW_UPS[r["follow_up"]]))
+            row["cells"][r["practice"]] = dict(
+                value=_value(r["value"], r["statistic"]), index=r["index"], lower=r["lower"],
+                upper=r["upper"], mark=mark, css=css, text=r["significance_nl"])
+        methods = sorted(set(current["method"]))
+        return render("comparison.html.j2", indicators=list(indicators.values()),
+                      practices=practices, focus=self.focus, methods=methods, year=self.year,
+                      confidence=dutch.confidence_text(self.params.options.confidence))
+
+    def costs(self) -> Html:
+        """Supplement against facilitation fee, an offline calculator, care-cost ranges."""
+        practices = [p for p in self._practices() if p["patients"] is not None]
+        sizes = [p["patients"] for p in practices]
+        names = [p["label"] for p in practices]
+        costs = costs_table(sizes, Tariffs(), names).to_dict("records")
+        ranges = self._cost_ranges()
+        return join_html(
+            render("costs.html.j2", costs=costs, euro=format_euro, ranges=ranges, year=self.year,
+                   columns=list(dict.fromkeys(self.current["practice"])) + ["de groep"]),
+            Html(calculator_html(sizes, Tariffs(), names=names,
+                                 id_prefix=f"sk-calc-{self.params.group_id}")))
+
+    def _cost_ranges(self) -> list[dict]:
+        """Per cost indicator: the yearly difference if each practice moved to the group
+        median, as a range in whole euros per practice and for the group."""
+        current = self.current[self.current["statistic"] == "cost"]
+        if current.empty:
+            return []
+        whatif = care_cost_whatif(current, target="median")
+        whatif["who"] = whatif["agb"].map(self.labels).where(whatif["level"] == "practice", "de groep")
+        rows = []
+        for indicator, part in whatif.groupby("indicator", sort=False):
+            cells = {r.who: f"{dutch.euro(r.difference_lower, 0)} tot {dutch.euro(r.difference_upper, 0)}"
+                     for r in part.itertuples()}
+            rows.append(dict(title=current.loc[current["indicator"] == indicator, "title"].iloc[0],
+                             cells=cells))
+        return rows
+
+    def agreements_form(self) -> Html:
+        """A printable page to write the agreements on, led by the talking points."""
+        selected = [p for p in self.points if p.selected]
+        return render("agreements.html.j2", points=selected, empty_rows=4)
+
+    def appendix(self) -> Html:
+        """The data table of the data year, the methods, and the data to download."""
+        methods = sorted(set(self.table["method"]))
+        current = self.current
+        stem = variant_stem(self.params.focus_agb)
+        return join_html(
+            render("appendix.html.j2", rows=current.to_dict("records"), focus=self.focus,
+                   marks=MARKS, methods=methods, year=self.year,
+                   confidence=dutch.confidence_text(self.params.options.confidence),
+                   region_size=int(self.region["agb"].nunique())),
+            download_links(data_table(self.table, self.shown_agbs), stem))
+
+
+def variant_stem(focus_agb: str | None) -> str:
+    """File name (without suffix) of the group handout or a per-practice version."""
+    return f"practice-{focus_agb}" if focus_agb else "handout"
+
+
+def _value(value: float, statistic: str) -> str:
+    if statistic == "cost":
+        return dutch.euro(value, 0)
+    return dutch.number(value, 1 if value < 100 else 0)

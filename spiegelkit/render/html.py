@@ -1,0 +1,53 @@
+"""HTML pieces rendered from the Jinja templates in ``templates/fragments`` (one environment).
+
+Autoescaping is on: every name and note from params or data reaches the page as text.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import jinja2
+
+from spiegelkit import dutch
+from spiegelkit.inputs.dataset import MirrorData
+from spiegelkit.paths import DEMO_DATA, FRAGMENTS
+
+_env = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(FRAGMENTS),
+    autoescape=True, trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined,
+)
+_env.filters.update(number=dutch.number, percent=dutch.percent, euro=dutch.euro,
+                    dutch_date=dutch.date)
+
+
+class Html(str):
+    """A piece of HTML that Jupyter displays as HTML."""
+
+    def _repr_html_(self) -> str:
+        return str(self)
+
+    def __repr__(self) -> str:  # the plain-text twin of the output stays small
+        return f"<HTML, {len(self)} characters>"
+
+
+def render(template: str, **context) -> Html:
+    return Html(_env.get_template(template).render(**context))
+
+
+def join_html(*parts) -> Html:
+    """Several displayable parts (Html, Chart, None) as one piece of HTML."""
+    return Html("\n".join(p._repr_html_() if hasattr(p, "_repr_html_") else str(p)
+                          for p in parts if p is not None))
+
+
+def is_demo(data: MirrorData) -> bool:
+    return Path(data.folder).resolve() == DEMO_DATA.resolve()
+
+
+def source_line(data: MirrorData) -> str:
+    if is_demo(data):
+        return ("Demonstratiegegevens: verzonnen praktijken, geen echte spiegels. De landelijke "
+                "kostencurves naar leeftijd en geslacht zijn afgeleid van het Open Databestand "
+                "Zvw 2015. Bron: Vektis.")
+    return "Bron: Vektis Praktijkspiegel."

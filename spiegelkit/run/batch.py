@@ -1,0 +1,306 @@
+"""Batch runs: every group's notebook executed, its handout made, a manifest kept.
+
+``run_groups`` is a loop over :func:`run_group` that keeps going when a group fails and
+reports every outcome at the end. Per group, in ``outputs/<group id>/``:
+
+- success: ``group_mirror.ipynb`` (executed, with its parameters) and ``handout.html``;
+- failure: ``group_mirror.failed.ipynb`` (executed up to the error, with papermill's error
+  banner) and ``FAILED.txt``; any older notebook or handout of the group is removed, so
+  nothing stale can be taken for this run's result.
+
+Every file is written under a temporary name and moved into place; temporary files that a
+killed run left behind are removed when the group runs again. ``outputs/manifest.json``
+(:mod:`spiegelkit.run.manifest`) records each group's inputs and outcome, and a group whose
+inputs are unchanged since its last successful run is skipped unless ``force``.
+
+Where a notebook runs is the engine (``ENGINES``):
+
+- ``pool`` (default): in a long-lived kernel of the worker thread, reset between groups
+  (:mod:`spiegelkit.run.engine`); the handout is made with the thread's one exporter. The
+  workers are threads, their kernels processes, so groups run side by side.
+- ``papermill``: a new kernel for every group and a new exporter for every handout, as
+  plain papermill does: the isolated reference. The workers are processes.
+
+Both give the same handout. With ``scheduler``, the address of a Dask distributed
+scheduler, chunks of groups go to the cluster's workers instead, each worker thread with
+its own kernel; the workers must see the params, data and outputs at the same paths.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import functools
+import logging
+import math
+import os
+import time
+import traceback
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import nbformat
+import papermill
+from tqdm import tqdm
+
+from spiegelkit.run.engine import (GROUP_TIMEOUT, KERNEL_ARGUMENTS, NotebookTimeout, shutdown_kernels,
+                               thread_kernel)
+from spiegelkit.render.downloads import write_embedded_downloads
+from spiegelkit.run.export import handout_html, notebook_to_html
+from spiegelkit.run.reports import write_reports
+from spiegelkit.render.handout import variant_stem
+from spiegelkit.run.manifest import Manifest, group_inputs, run_inputs
+from spiegelkit.inputs.group import Group, load_group
+from spiegelkit.outputs import atomic_path, remove, write_text
+from spiegelkit.paths import GROUP_NOTEBOOK
+
+DASK_CHUNK = 8  # at most this many groups per task sent to a Dask worker
+# Which handouts a group gets: "all" = the group handout and one version per practice (its
+# own practice highlighted); "group" = the group handout only, e.g. for a national batch.
+VERSIONS = ("all", "group")
+
+
+@dataclass(frozen=True)
+class GroupResult:
+    """The outcome of one group's run."""
+
+    group_id: str
+    params: Path
+    status: str  # "ok", "unchanged" (skipped), "invalid" (params or data rejected), "failed"
+    seconds: float
+    error: str = ""
+    handout: Path | None = None
+
+    @property
+    def has_handout(self) -> bool:
+        return self.status in ("ok", "unchanged")
+
+
+def execute_in_warm_kernel(notebook: Path, output: Path, parameters: dict, cwd: Path,
+                           timeout: float) -> nbformat.NotebookNode:
+    """Run the notebook in this thread's long-lived kernel; `timeout` for the whole notebook."""
+    return thread_kernel().run_notebook(notebook, output, parameters, cwd, timeout)
+
+
+def execute_with_papermill(notebook: Path, output: Path, parameters: dict, cwd: Path,
+                           timeout: float) -> nbformat.NotebookNode:
+    """Run the notebook in a kernel of its own, as plain papermill does; `timeout` per cell."""
+    return papermill.execute_notebook(
+        str(notebook), str(output), parameters=parameters, kernel_name="python3",
+        progress_bar=False, cwd=str(cwd), execution_timeout=timeout,
+        extra_arguments=KERNEL_ARGUMENTS)
+
+
+@dataclass(frozen=True)
+class Engine:
+    """How a group's notebook is executed and its handout made."""
+
+    execute: Callable[[Path, Path, dict, Path, float], nbformat.NotebookNode]
+    to_html: Callable[[nbformat.NotebookNode, str], str]
+    workers: type[concurrent.futures.Executor]
+
+
+ENGINES = {
+    "pool": Engine(execute_in_warm_kernel, handout_html, concurrent.futures.ThreadPoolExecutor),
+    "papermill": Engine(execute_with_papermill, notebook_to_html,
+                        concurrent.futures.ProcessPoolExecutor),
+}
+
+
+def output_files(out_root: Path, group_id: str) -> dict[str, Path]:
+    folder = Path(out_root) / group_id
+    return {name: folder / file for name, file in {
+        "notebook": "group_mirror.ipynb", "handout": "handout.html",
+        "failed_notebook": "group_mirror.failed.ipynb", "failed": "FAILED.txt"}.items()}
+
+
+def notebook_parameters(group: Group, focus_agb: str | None = None) -> dict:
+    """What the group notebook is given: where the group's params file is (its data and
+    meeting records are found from there) and which practice's version to make."""
+    return {"params_file": str(group.path.resolve()), "focus_agb": focus_agb}
+
+
+def run_group(params_path: Path, out_root: Path = Path("outputs"),
+              notebook: Path = GROUP_NOTEBOOK, engine: str = "pool",
+              timeout: float = GROUP_TIMEOUT, versions: str = "all",
+              group: Group | None = None) -> GroupResult:
+    """Check one group, execute its notebook and make its handout (and, with `versions`
+    "all", one version per practice). `group` is the group as already loaded, if it is."""
+    started = time.perf_counter()
+    params_path = Path(params_path)
+    checked = group or load_group(params_path)
+    files = output_files(out_root, checked.group_id)
+    remove_partial_files(files["handout"].parent)
+
+    def failed(status: str, error: str) -> GroupResult:
+        remove(files["notebook"], *products(files["handout"].parent))
+        write_text(files["failed"], f"{status}: {params_path}\n\n{error}\n")
+        return GroupResult(checked.group_id, params_path, status,
+                           time.perf_counter() - started, error)
+
+    if not checked.ok:
+        return failed("invalid", "\n".join(str(p) for p in checked.problems if p.is_error))
+    params = checked.params
+    run = ENGINES[engine]
+    try:
+        with atomic_path(files["notebook"]) as executed:
+            try:
+                done = run.execute(Path(notebook), executed,
+                                   notebook_parameters(checked),
+                                   Path(notebook).parent, timeout)
+            except Exception:
+                if executed.exists() and executed.stat().st_size:
+                    executed.replace(files["failed_notebook"])
+                raise
+            title = f"Spiegelbijeenkomst {params.group_name}"
+            handout = run.to_html(with_stable_cell_ids(done), title)
+            write_embedded_downloads(handout, files["handout"].parent)
+            write_text(files["handout"], handout)
+        if versions == "group":  # no per-practice versions: none from an earlier run either
+            remove(*files["handout"].parent.glob("practice-*.*"))
+        for practice in params.practices if versions == "all" else []:
+            target = files["handout"].parent / f"{variant_stem(practice.agb)}.html"
+            executed = target.parent / f".{target.stem}.partial.ipynb"  # only the HTML is kept
+            try:
+                done = run.execute(Path(notebook), executed,
+                                   notebook_parameters(checked, practice.agb),
+                                   Path(notebook).parent, timeout)
+            finally:
+                executed.unlink(missing_ok=True)
+            handout = run.to_html(with_stable_cell_ids(done), title)
+            write_embedded_downloads(handout, target.parent)
+            write_text(target, handout)
+        write_reports(checked, out_root)  # a verslag per recorded meeting
+    except Exception as exc:  # one broken group never stops the others
+        detail = str(exc) if isinstance(exc, (papermill.PapermillExecutionError, NotebookTimeout)) \
+            else traceback.format_exc(limit=3)
+        return failed("failed", detail)
+    remove(files["failed_notebook"], files["failed"])
+    return GroupResult(params.group_id, params_path, "ok", time.perf_counter() - started,
+                       handout=files["handout"])
+
+
+def products(folder: Path) -> list[Path]:
+    """Every handout version and download of a group folder (removed when the group fails)."""
+    return [p for pattern in ("handout.*", "practice-*.*", "verslag-*.html")
+            for p in Path(folder).glob(pattern)]
+
+
+def run_chunk(params_paths: list[Path], out_root: Path, notebook: Path = GROUP_NOTEBOOK,
+              engine: str = "pool", timeout: float = GROUP_TIMEOUT,
+              versions: str = "all") -> list[GroupResult]:
+    """Run several groups one after the other (one task for a Dask worker)."""
+    return [run_group(path, out_root, notebook, engine, timeout, versions) for path in params_paths]
+
+
+def with_stable_cell_ids(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Give papermill's injected parameters cell a fixed id instead of a random one, so
+    that the same group gives the same handout, byte for byte."""
+    for cell in notebook.cells:
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell.id = "injected-parameters"
+    return notebook
+
+
+def remove_partial_files(folder: Path) -> None:
+    """Remove temporary files that a killed run left (see outputs.atomic_path)."""
+    for path in Path(folder).glob(".*.partial*"):
+        path.unlink(missing_ok=True)
+
+
+def default_jobs() -> int:
+    """One worker per core this process may use."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def run_groups(params_paths: list[Path], out_root: Path = Path("outputs"), jobs: int | None = None,
+               notebook: Path = GROUP_NOTEBOOK, progress: bool = True, engine: str = "pool",
+               force: bool = False, scheduler: str | None = None,
+               timeout: float = GROUP_TIMEOUT, versions: str = "all") -> list[GroupResult]:
+    """Run every group whose outputs are missing or out of date (every group with `force`);
+    a failing group is reported, never stops the others. `jobs` defaults to one worker per
+    core; with `scheduler` the groups go to that Dask cluster instead."""
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}: use one of {', '.join(ENGINES)}")
+    if versions not in VERSIONS:
+        raise ValueError(f"unknown versions {versions!r}: use one of {', '.join(VERSIONS)}")
+    logging.getLogger("papermill").setLevel(logging.WARNING)
+    paths = [Path(p) for p in params_paths]
+    manifest = Manifest.load(out_root)
+    shared = {**run_inputs(Path(notebook)), "handouts": versions}
+    groups = {path: load_group(path) for path in paths}  # each params file read once
+    group_ids, inputs, results, todo = {}, {}, [], []
+    for path in paths:
+        group_id, inputs[path] = groups[path].group_id, group_inputs(groups[path], shared)
+        group_ids[path] = group_id
+        files = output_files(out_root, group_id)
+        if not force and manifest.is_current(group_id, inputs[path], [files["handout"], files["notebook"]]):
+            results.append(GroupResult(group_id, path, "unchanged", 0.0, handout=files["handout"]))
+        else:
+            todo.append(path)
+
+    run = functools.partial(run_group, out_root=Path(out_root).resolve(),
+                            notebook=Path(notebook).resolve(), engine=engine, timeout=timeout,
+                            versions=versions)
+    if scheduler:
+        done = _on_dask(todo, run, scheduler, group_ids)
+    else:
+        done = _on_this_machine(todo, run, ENGINES[engine], min(jobs or default_jobs(), len(todo)),
+                                groups)
+    bar = tqdm(total=len(todo), desc="handouts", unit="groep", disable=not progress)
+    try:
+        for result in done:
+            manifest.record(group_ids[result.params], result.params, result.status,
+                            result.seconds, result.error, inputs[result.params])
+            results.append(result)
+            bar.set_postfix_str(result.group_id)
+            bar.update()
+    finally:
+        done.close()  # on Ctrl-C: no new groups start; those running finish first
+        bar.close()
+        if engine == "pool" and not scheduler:
+            shutdown_kernels()
+    order = {p: i for i, p in enumerate(paths)}
+    return sorted(results, key=lambda r: order[r.params])
+
+
+def _on_this_machine(paths: list[Path], run: Callable[..., GroupResult], engine: Engine,
+                     jobs: int, groups: dict[Path, Group]) -> Iterator[GroupResult]:
+    """Threads share the groups as loaded; processes load their own."""
+    shared = engine.workers is concurrent.futures.ThreadPoolExecutor or jobs <= 1
+    tasks = [functools.partial(run, path, group=groups[path] if shared else None) for path in paths]
+    if jobs <= 1:
+        yield from (task() for task in tasks)
+        return
+    workers = engine.workers(max_workers=jobs)
+    try:
+        futures = [workers.submit(task) for task in tasks]
+        for future in concurrent.futures.as_completed(futures):
+            yield future.result()
+    finally:
+        workers.shutdown(wait=True, cancel_futures=True)
+
+
+def _on_dask(paths: list[Path], run: functools.partial, scheduler: str,
+             group_ids: dict[Path, str]) -> Iterator[GroupResult]:
+    from distributed import Client, as_completed
+
+    task = functools.partial(run_chunk, **run.keywords)
+    with Client(scheduler) as client:
+        threads = sum(client.nthreads().values()) or 1
+        size = max(1, min(DASK_CHUNK, math.ceil(len(paths) / (4 * threads))))
+        chunks = [paths[i:i + size] for i in range(0, len(paths), size)]
+        futures = {client.submit(task, [p.resolve() for p in chunk], pure=False): chunk
+                   for chunk in chunks}
+        try:
+            for future in as_completed(futures):
+                chunk = futures[future]
+                try:
+                    results = future.result()
+                except Exception as exc:  # the worker died or was lost: the chunk failed
+                    results = [GroupResult(group_ids[p], p, "failed", 0.0,
+                                           f"{type(exc).__name__}: {exc}") for p in chunk]
+                # report each group under the params path this run was given
+                yield from (replace(r, params=p) for r, p in zip(results, chunk))
+        finally:
+            client.cancel(list(futures))

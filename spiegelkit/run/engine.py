@@ -1,0 +1,225 @@
+"""Group notebooks in long-lived kernels: started once per worker, reset between groups.
+
+Starting a kernel and importing pandas, matplotlib and seaborn costs more than running a
+group's notebook. A :class:`WarmKernel` therefore starts once and runs notebook after
+notebook, restoring the kernel to the state of a new one before each
+(:mod:`spiegelkit.run.kernel_state` says what that covers). Papermill still does everything
+around the kernel: it injects the parameters, records them, writes the executed notebook
+and puts its error banner on top of a failed one; the papermill engine ``spiegelkit-warm``
+only hands it this kernel instead of starting one.
+
+- **IPC sockets**: the kernel talks over Unix sockets in a private temporary folder, not
+  over TCP ports, so that kernels started side by side cannot collide on a port
+  (jupyter_client#487, papermill#511).
+- **Time limit from outside**: a watchdog thread interrupts the kernel when a notebook
+  runs past its limit and kills it when it does not stop within ``INTERRUPT_GRACE``
+  seconds. A notebook that timed out or killed its kernel is run once more on a fresh
+  kernel; an ordinary error in the notebook is not retried.
+- **One kernel per worker thread** (:func:`thread_kernel`): the local pool of
+  :mod:`spiegelkit.run.batch` and each thread of a Dask worker keep their own.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import logging
+import shutil
+import signal
+import tempfile
+import threading
+from pathlib import Path
+
+import nbformat
+import papermill
+from jupyter_client import AsyncKernelManager
+from jupyter_core.utils import run_sync
+from papermill.clientwrap import PapermillNotebookClient
+from papermill.engines import NBClientEngine, papermill_engines
+from papermill.log import logger as papermill_logger
+
+from spiegelkit.errors import SpiegelkitError
+
+GROUP_TIMEOUT = 600  # seconds a group's notebook may run before it is interrupted
+INTERRUPT_GRACE = 10  # seconds an interrupted kernel gets to stop before it is killed
+STARTUP_TIMEOUT = 60
+# Quiet kernel log (a spurious KeyboardInterrupt at shutdown only alarms users); history in
+# memory, as nbclient does, so that parallel kernels never lock one history file.
+KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL", "--HistoryManager.hist_file=:memory:"]
+
+logger = logging.getLogger(__name__)
+
+
+class NotebookTimeout(SpiegelkitError, RuntimeError):
+    """A notebook ran past its time limit and was interrupted."""
+
+
+class WarmKernel:
+    """One long-lived IPython kernel, reset to a new kernel's state before each notebook."""
+
+    interrupt_grace = INTERRUPT_GRACE
+
+    def __init__(self, kernel_name: str = "python3"):
+        self.kernel_name = kernel_name
+        self.folder = Path(tempfile.mkdtemp(prefix="spiegelkit-kernel-"))  # mode 0700
+        self.starts = 0  # how many kernels this worker started: 1 + restarts
+        self.km: AsyncKernelManager | None = None
+        self.kc = None
+        try:
+            self.start()
+        except Exception:
+            self.shutdown()
+            raise
+
+    @property
+    def pid(self) -> int:
+        return self.km.provisioner.pid
+
+    def start(self) -> None:
+        """Start a new kernel over IPC sockets and let it remember its fresh state."""
+        self.starts += 1
+        self.km = AsyncKernelManager(kernel_name=self.kernel_name, transport="ipc",
+                                     connection_file=str(self.folder / f"kernel-{self.starts}.json"))
+        run_sync(self.km.start_kernel)(extra_arguments=KERNEL_ARGUMENTS, cwd=str(self.folder))
+        self.kc = self.km.client()
+        self.kc.allow_stdin = False
+        self.kc.start_channels()
+        try:
+            run_sync(self.kc.wait_for_ready)(timeout=STARTUP_TIMEOUT)
+            self.run_code("from spiegelkit.run.kernel_state import remember; remember()")
+        except Exception:
+            self.stop()
+            raise
+
+    def stop(self) -> None:
+        """Kill the kernel and close its sockets (safe from any thread)."""
+        if self.kc is not None:
+            self.kc.stop_channels()
+        if self.km is not None and self.km.provisioner is not None:
+            process = self.km.provisioner.process
+            if process is not None and process.poll() is None:
+                process.kill()
+                process.wait()
+            self.km.cleanup_connection_file()
+            self.km.cleanup_ipc_files()
+        self.km = self.kc = None
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+    def shutdown(self) -> None:
+        self.stop()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def is_alive(self) -> bool:
+        return self.km is not None and self.km.provisioner.process.poll() is None
+
+    def run_code(self, code: str, timeout: float = STARTUP_TIMEOUT) -> None:
+        """Run `code` silently in the kernel (no output, no execution count); raise on error."""
+        reply = run_sync(self.kc.execute_interactive)(
+            code, silent=True, store_history=False, timeout=timeout, output_hook=lambda msg: None)
+        content = reply["content"]
+        if content["status"] != "ok":
+            raise RuntimeError(f"the kernel failed to run {code!r}: {content.get('ename')}: "
+                               f"{content.get('evalue')}")
+
+    def run_notebook(self, notebook: Path, output: Path, parameters: dict, cwd: Path,
+                     timeout: float = GROUP_TIMEOUT) -> nbformat.NotebookNode:
+        """Execute `notebook` with `parameters` through papermill, write it to `output`.
+
+        A notebook error raises papermill's ``PapermillExecutionError`` (the failed notebook
+        is then at `output`). A time-out or a dead kernel is retried once on a fresh kernel;
+        a second one raises :class:`NotebookTimeout` or the kernel's error.
+        """
+        for attempt in (1, 2):
+            if not self.is_alive():
+                self.restart()
+            try:
+                return self._run_once(notebook, output, parameters, cwd, timeout)
+            except Exception as exc:
+                if self.is_alive() and not isinstance(exc, NotebookTimeout):
+                    raise  # an error of the notebook itself: the kernel is fine
+                logger.warning("group notebook %s (attempt %d): %s; starting a fresh kernel",
+                               "timed out" if isinstance(exc, NotebookTimeout) else "killed its kernel",
+                               attempt, exc)
+                self.restart()
+                if attempt == 2:
+                    raise
+
+    def _run_once(self, notebook, output, parameters, cwd, timeout) -> nbformat.NotebookNode:
+        self.run_code(f"from spiegelkit.run.kernel_state import restore; restore({str(cwd)!r})")
+        with self._time_limit(timeout) as expired:
+            try:
+                return papermill.execute_notebook(
+                    str(notebook), str(output), parameters=parameters, engine_name=ENGINE_NAME,
+                    kernel_name=self.kernel_name, progress_bar=False,
+                    request_save_on_cell_execute=False, kernel=self)
+            except Exception as exc:
+                if expired.is_set():
+                    raise NotebookTimeout(f"the notebook ran longer than {timeout:g} s") from exc
+                raise
+
+    @contextlib.contextmanager
+    def _time_limit(self, seconds: float):
+        """Interrupt the kernel after `seconds`, kill it `interrupt_grace` seconds later."""
+        expired = threading.Event()
+        process = self.km.provisioner.process
+
+        def interrupt():
+            expired.set()
+            process.send_signal(signal.SIGINT)
+
+        timers = [threading.Timer(seconds, interrupt),
+                  threading.Timer(seconds + self.interrupt_grace, process.kill)]
+        for timer in timers:
+            timer.daemon = True
+            timer.start()
+        try:
+            yield expired
+        finally:
+            for timer in timers:
+                timer.cancel()
+
+
+class WarmKernelEngine(NBClientEngine):
+    """Papermill engine that runs a notebook in a given :class:`WarmKernel`."""
+
+    @classmethod
+    def execute_managed_notebook(cls, nb_man, kernel_name, kernel: WarmKernel, log_output=False,
+                                 execution_timeout=None, **_):
+        client = PapermillNotebookClient(nb_man, km=kernel.km, kernel_name=kernel_name,
+                                         timeout=execution_timeout, log=papermill_logger,
+                                         log_output=log_output)
+        client.kc = kernel.kc  # reuse the open channels: nbclient neither starts nor stops them
+        return client.execute()
+
+
+ENGINE_NAME = "spiegelkit-warm"
+papermill_engines.register(ENGINE_NAME, WarmKernelEngine)
+
+_kernels: list[WarmKernel] = []
+_local = threading.local()
+_lock = threading.Lock()
+
+
+def thread_kernel() -> WarmKernel:
+    """This thread's warm kernel, started on first use."""
+    kernel = getattr(_local, "kernel", None)
+    if kernel is None or kernel.km is None:
+        kernel = _local.kernel = WarmKernel()
+        with _lock:
+            _kernels.append(kernel)
+    return kernel
+
+
+def shutdown_kernels() -> None:
+    """Stop every warm kernel of this process (also run at exit)."""
+    with _lock:
+        kernels = list(_kernels)
+        _kernels.clear()
+    for kernel in kernels:
+        kernel.shutdown()
+
+
+atexit.register(shutdown_kernels)

@@ -1,0 +1,80 @@
+"""What a fresh kernel looks like, remembered once and restored before each notebook.
+
+This module runs inside a long-lived kernel of :mod:`spiegelkit.run.engine`. ``remember``
+is called once, right after the kernel started; ``restore`` before every notebook.
+
+Restored, so that a notebook sees what it would see in a new kernel:
+
+- the user namespace (IPython's ``%reset -f``: variables, ``In``/``Out``, ``_`` are
+  gone) and the execution count, which starts at 1 again;
+- matplotlib: every open figure is closed and ``rcParams`` (seaborn's theme lives
+  there) are back to those of a new kernel; its inline backend is active from the
+  start (in a new kernel it becomes active with the first figure);
+- pandas options, warning filters (so a warning shows again, as in a new kernel),
+  the working directory, ``sys.path`` and ``os.environ``.
+
+Kept, because that is the point of a long-lived kernel: imported modules
+(``sys.modules``) and whatever they hold, such as the data-folder cache of
+:mod:`spiegelkit.inputs.dataset`, which is keyed by file times. A notebook must therefore not
+change module-level state and rely on it; the group notebook does not.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import sys
+import warnings
+
+_fresh: dict = {}
+
+
+def remember() -> None:
+    """Note the state of this (new) kernel; imports matplotlib's pyplot and pandas first,
+    so that their settings can be restored and their import is paid once."""
+    import matplotlib
+    import matplotlib.pyplot as plt
+    import pandas
+
+    plt.switch_backend(matplotlib.get_backend())  # as a notebook's first figure does: inline, interactive
+
+    _fresh.update(
+        rc=matplotlib.rcParams.copy(),
+        pandas={key: pandas.get_option(key) for key in _pandas_options()},
+        warnings=list(warnings.filters),
+        path=list(sys.path),
+        environ=dict(os.environ),
+    )
+
+
+def restore(cwd: str) -> None:
+    """Bring this kernel back to the remembered state, working in `cwd`."""
+    import matplotlib
+    import matplotlib.pyplot as plt
+    import pandas
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    if shell is not None:
+        shell.reset(new_session=False)
+        shell.execution_count = 1
+    plt.close("all")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # restoring deprecated settings must not warn
+        matplotlib.rcParams.update(_fresh["rc"])
+        for key, value in _fresh["pandas"].items():
+            if pandas.get_option(key) != value:  # setting all of them takes 0.1 s
+                pandas.set_option(key, value)
+    warnings.resetwarnings()  # also forgets which warnings were already shown
+    warnings.filters.extend(_fresh["warnings"])
+    sys.path[:] = _fresh["path"]
+    os.environ.clear()
+    os.environ.update(_fresh["environ"])
+    os.chdir(cwd)
+    gc.collect()  # figures and frames hold reference cycles: free them before the next group
+
+
+def _pandas_options() -> list[str]:
+    from pandas._config import config  # pandas lists its options nowhere public
+
+    return [key for key in config._registered_options if key not in config._deprecated_options]

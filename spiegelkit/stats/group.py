@@ -1,0 +1,153 @@
+"""Within the group: homogeneity of the practices' ratios, each against the rest."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from spiegelkit.stats.significance import significance_band
+from spiegelkit.stats._common import _vectorise, _reject, _z, SMALL_NUMBERS_THRESHOLD, HETEROGENEITY_METHOD, REST_OF_GROUP_METHOD
+
+
+
+class HeterogeneityTest(NamedTuple):
+    """Result of :func:`group_heterogeneity`."""
+
+    statistic: float
+    df: int
+    p_value: float
+    method: str
+    caveat: str
+
+
+def group_heterogeneity(observed, expected) -> HeterogeneityTest:
+    """Do the standardised ratios of the practices differ more than chance allows?
+
+    Parameters
+    ----------
+    observed : array or Series
+        Observed events per practice, ``>= 0``.
+    expected : array or Series
+        Expected events per practice from indirect standardisation, ``> 0``.
+
+    Returns
+    -------
+    HeterogeneityTest
+        ``statistic, df, p_value, method, caveat``. A small p-value says the practices'
+        ratios differ more than Poisson chance would make them; it does not say which
+        practice differs (see :func:`differs_from_rest_of_group`).
+
+    Notes
+    -----
+    Under the hypothesis that all practices share one ratio ``R = sum(O) / sum(E)``, practice
+    ``i`` expects ``R E_i`` events, and::
+
+        X^2 = sum((O_i - R E_i)^2 / (R E_i)),  df = k - 1
+
+    is referred to the chi-square distribution. The approximation is rough when some
+    practice expects fewer than 5 events; the caveat then says so. Method label:
+    ``"Pearson chi-square test of homogeneity of standardised ratios"``.
+
+    References
+    ----------
+    Breslow NE, Day NE. Statistical methods in cancer research, volume II. IARC; 1987,
+    section 3.4 (test for homogeneity of SMRs).
+    """
+    a, shape = _vectorise(observed=observed, expected=expected)
+    o, e = a["observed"], a["expected"]
+    _reject(np.isnan(o) | np.isnan(e), "observed and expected must not be missing",
+            "missing value", shape)
+    _reject(o < 0, "observed must not be negative", "{:g}", shape, o)
+    _reject(e <= 0, "expected must be greater than zero", "{:g}", shape, e)
+    if np.size(o) < 2:
+        raise ValueError("a heterogeneity test needs at least 2 practices")
+    df = int(np.size(o)) - 1
+    if o.sum() == 0:
+        return HeterogeneityTest(np.nan, df, np.nan, HETEROGENEITY_METHOD,
+                                 "no events in any practice: nothing to compare")
+    fitted = e * o.sum() / e.sum()
+    statistic = float(np.sum((o - fitted) ** 2 / fitted))
+    caveats = []
+    if (fitted < 5).any():
+        caveats.append("some practices expect fewer than 5 events: the chi-square "
+                       "approximation is rough")
+    if (o < SMALL_NUMBERS_THRESHOLD).any():
+        caveats.append(f"{int((o < SMALL_NUMBERS_THRESHOLD).sum())} practice(s) with fewer than "
+                       f"{SMALL_NUMBERS_THRESHOLD} events")
+    return HeterogeneityTest(statistic, df, float(stats.chi2.sf(statistic, df)),
+                             HETEROGENEITY_METHOD, "; ".join(caveats))
+
+
+def differs_from_rest_of_group(observed, expected, confidence: float = 0.95) -> pd.DataFrame:
+    """Each practice's standardised ratio against the pooled ratio of the other practices.
+
+    Parameters
+    ----------
+    observed : array or Series
+        Observed events per practice, whole numbers ``>= 0``.
+    expected : array or Series
+        Expected events per practice, ``> 0``.
+    confidence : float, default 0.95
+
+    Returns
+    -------
+    DataFrame, one row per practice (Series index kept)
+        ``observed, expected, ratio`` (own O/E), ``rest_ratio`` (pooled O/E of the others),
+        ``rate_ratio`` (ratio / rest_ratio) with ``lower, upper``, ``p_value``,
+        ``small_numbers`` (observed below 10), ``significance`` (code of
+        :func:`significance_band` for the rate ratio against 1), ``differs`` (True, False, or
+        missing for small numbers), ``method``, ``confidence``.
+
+    Notes
+    -----
+    Given the total ``N = O_i + O_rest``, the practice's count is binomial with probability
+    ``pi = E_i r / (E_i r + E_rest)`` where ``r`` is the rate ratio. The p-value is the exact
+    two-sided binomial test of ``pi0 = E_i / (E_i + E_rest)`` (scipy ``binomtest``, as R's
+    ``poisson.test`` for two rates); the interval is the Clopper-Pearson interval for ``pi``
+    turned into a rate ratio, ``r = pi / (1 - pi) * E_rest / E_i``. The verdict
+    (``differs``) follows the interval; in rare borderline cases it can disagree with
+    ``p_value < 1 - confidence``. Practices with fewer than 10 events get no verdict.
+
+    References
+    ----------
+    Breslow NE, Day NE. Statistical methods in cancer research, volume II. IARC; 1987
+    (comparison of two SMRs, conditional on their total).
+    Clopper CJ, Pearson ES. The use of confidence or fiducial limits illustrated in the case
+    of the binomial. Biometrika 1934;26:404-413.
+    """
+    _z(confidence)
+    a, shape = _vectorise(observed=observed, expected=expected)
+    o, e = np.atleast_1d(a["observed"]), np.atleast_1d(a["expected"])
+    _reject(np.isnan(o) | np.isnan(e), "observed and expected must not be missing",
+            "missing value", shape)
+    _reject(o < 0, "observed must not be negative", "{:g}", shape, o)
+    _reject(o != np.round(o), "observed must be whole numbers of events", "{:g}", shape, o)
+    _reject(e <= 0, "expected must be greater than zero", "{:g}", shape, e)
+    if o.size < 2:
+        raise ValueError("comparing with the rest of the group needs at least 2 practices")
+    rest_o, rest_e = o.sum() - o, e.sum() - e
+    total = (o + rest_o).astype(int)
+    tail = (1 - confidence) / 2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pi_low = np.where(o > 0, stats.beta.ppf(tail, o, rest_o + 1), 0.0)
+        pi_high = np.where(rest_o > 0, stats.beta.ppf(1 - tail, o + 1, rest_o), 1.0)
+        odds = rest_e / e
+        lower, upper = pi_low / (1 - pi_low) * odds, pi_high / (1 - pi_high) * odds
+        ratio, rest_ratio = o / e, rest_o / rest_e
+        rate_ratio = ratio / rest_ratio
+    p_values = [stats.binomtest(int(k), int(m), float(p)).pvalue if m > 0 else np.nan
+                for k, m, p in zip(o, total, e / (e + rest_e))]
+    small = o < SMALL_NUMBERS_THRESHOLD
+    codes = np.asarray(significance_band(lower, upper, 1.0, confidence, small_numbers=small),
+                       dtype=object)
+    differs = pd.array(np.where(small, None, codes != "similar"), dtype="boolean")
+    index = shape.index if shape.index is not None else pd.RangeIndex(o.size)
+    return pd.DataFrame({
+        "observed": o, "expected": e, "ratio": ratio, "rest_ratio": rest_ratio,
+        "rate_ratio": rate_ratio, "lower": lower, "upper": upper, "p_value": p_values,
+        "small_numbers": small, "significance": codes, "differs": differs,
+        "method": REST_OF_GROUP_METHOD, "confidence": confidence,
+    }, index=index)
