@@ -36,6 +36,9 @@ browser: ## Install Debian's chromium for the browser tests when missing
 test: $(STAMP) browser ## Run the test suite (installs chromium for the browser tests if needed)
 	$(BIN)/python -m pytest
 
+test-fast: $(STAMP) ## Only the fast layer: in-process tests on small data (no kernels, no browser)
+	$(BIN)/python -m pytest -m "not e2e"
+
 lab: $(STAMP) ## Open JupyterLab on notebooks/
 	$(BIN)/jupyter lab notebooks/
 

@@ -4,6 +4,19 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+
+# The end-to-end layer: real kernels, papermill, browsers, JupyterLab, signals and Dask.
+# `make test` runs every test, `make test-fast` only the rest (in-process, on small data).
+E2E_MODULES = {"test_calculators_lab", "test_engine", "test_handout_browser", "test_manifest",
+               "test_methods_notebook", "test_offline_calculator", "test_run"}
+E2E_FIXTURES = {"browser", "page"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if (item.module.__name__ in E2E_MODULES
+                or E2E_FIXTURES & set(getattr(item, "fixturenames", ()))):
+            item.add_marker(pytest.mark.e2e)
 DATA = Path(__file__).parent / "data"
 REAL_DATA = ROOT.parent / "shared" / "data" / "real"
 
