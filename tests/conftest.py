@@ -21,6 +21,22 @@ DATA = Path(__file__).parent / "data"
 REAL_DATA = ROOT.parent / "shared" / "data" / "real"
 
 
+DEMO_PARAMS = sorted((ROOT / "params").glob("*.yaml"))
+
+
+@pytest.fixture(scope="session")
+def demo_outputs(tmp_path_factory):
+    """One real batch run of every shipped demo group (papermill, nbconvert), shared by the
+    tests that only read its outputs: {group id: GroupResult} and the outputs folder."""
+    from spiegelkit.run.batch import run_groups
+
+    out = tmp_path_factory.mktemp("demo-outputs")
+    results = {r.group_id: r for r in run_groups(DEMO_PARAMS, out, progress=False)}
+    failed = [(g, r.error[-500:]) for g, r in results.items() if r.status != "ok"]
+    assert not failed, failed
+    return results, out
+
+
 @pytest.fixture
 def mini_group(tmp_path):
     """A copy of the tiny hand-checkable data folder and its group params, in tmp_path."""
