@@ -36,7 +36,8 @@ verdict. Significance wording is neutral Dutch ("hoger dan verwacht"); words tha
 from spiegelkit.stats._common import (COST_CV_DEFAULT, DSR_METHOD, MIN_UNITS_FOR_OVERDISPERSION,
                                       OUTER_CONFIDENCE, POISSON_METHODS, POLARITIES,
                                       SIGNIFICANCE_CODES, SMALL_NUMBERS_THRESHOLD, WILSON_METHOD)
-from spiegelkit.stats.funnels import FUNNEL_METHODS, funnel_limits, overdispersion_adjusted_limits
+from spiegelkit.stats.funnels import FUNNEL_METHODS, funnel_limits
+from spiegelkit.stats.overdispersion import overdispersed_funnel, overdispersed_ratio_limits
 from spiegelkit.stats.group import HeterogeneityTest, differs_from_rest_of_group, group_heterogeneity
 from spiegelkit.stats.intervals import poisson_interval, wilson_interval
 from spiegelkit.stats.ratios import (directly_standardised_rate, indirectly_standardised_expected,
@@ -48,7 +49,8 @@ __all__ = [
     "OUTER_CONFIDENCE", "POISSON_METHODS", "POLARITIES", "SIGNIFICANCE_CODES",
     "SMALL_NUMBERS_THRESHOLD", "WILSON_METHOD",
     "HeterogeneityTest", "differs_from_rest_of_group", "directly_standardised_rate",
-    "funnel_limits", "group_heterogeneity", "indirectly_standardised_expected", "overdispersion_adjusted_limits", "poisson_interval",
+    "funnel_limits", "group_heterogeneity", "indirectly_standardised_expected",
+    "overdispersed_funnel", "overdispersed_ratio_limits", "poisson_interval",
     "significance_band", "significance_judgement", "standardised_cost_ratio",
     "standardised_ratio", "wilson_interval",
 ]
