@@ -368,25 +368,6 @@ def test_normal_ratio_funnel():
 # --------------------------------------------------------------------------------------------
 # Within the group
 
-def test_group_heterogeneity_hand_examples():
-    # [HAND] O = 10, 20, 30 against E = 20 each: X^2 = (100 + 0 + 100)/20 = 10, df 2,
-    # P(chi2_2 > 10) = exp(-10/2)
-    result = stats.group_heterogeneity([10, 20, 30], [20, 20, 20])
-    assert (result.statistic, result.df) == (approx(10.0), 2)
-    assert result.p_value == approx(math.exp(-5))
-    # [HAND] O = 30, 10 against E = 10, 10: fitted 20, 20, X^2 = 10, df 1,
-    # P(chi2_1 > 10) = erfc(sqrt(10/2))
-    result = stats.group_heterogeneity(pd.Series([30, 10]), pd.Series([10.0, 10.0]))
-    assert result.p_value == approx(math.erfc(math.sqrt(5)))
-    assert result.method.startswith("Pearson chi-square")
-
-
-def test_group_heterogeneity_flags_small_numbers():
-    result = stats.group_heterogeneity([3, 4, 12], [3.0, 5.0, 10.0])
-    assert "fewer than 5 events" in result.caveat
-    assert "2 practice(s) with fewer than 10 events" in result.caveat
-
-
 def test_differs_from_rest_of_group_matches_r_poisson_test():
     # [R-POISSON-TEST] Fredericia (11 cases, 800 person-years) against the other three cities
     # (6 + 8 + 7 cases, 1083 + 1050 + 878 person-years)
