@@ -113,7 +113,9 @@ class Handout:
             "cover.html.j2", params=self.params, group_type=GROUP_TYPES[self.params.group_type],
             practices=self._practices(), lag=self.params.meeting_date.year - self.year,
             source=source_line(self.data), confidence=dutch.confidence_text(self.params.options.confidence),
-            focus=self.focus)
+            focus=self.focus, marks_method=charts.marks_method(self.current),
+            spread_marks=bool(self.current.get("significance_method", pd.Series(dtype=str))
+                              .isin(charts.OVERDISPERSED).any()))
 
     def lookback(self) -> Html:
         """The previous meeting's agreements and how their indicators moved since."""
