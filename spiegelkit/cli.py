@@ -48,6 +48,8 @@ def check(params: tuple[str, ...]) -> None:
         click.echo(f"{display_path(result.path)}: {status}")
         for problem in result.problems:
             click.echo("  " + str(problem).replace("\n", "\n  "))
+        if result.data is not None:
+            click.echo(f"  info: {result.data.describe()}")
         for mirror in result.mirrors:
             click.echo(f"  info: practice {mirror.agb} ({mirror.name}): {mirror}")
     click.echo(f"checked {len(results)} group(s): "
@@ -233,3 +235,7 @@ def compliance(params: tuple[str, ...], year: int | None, as_json: bool) -> None
         click.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
     else:
         click.echo(compliance_text(result), nl=False)
+
+
+if __name__ == "__main__":
+    main()

@@ -14,8 +14,11 @@ from pathlib import Path
 import pandas as pd
 
 from spiegelkit.inputs.catalogue import load_catalogue
+from spiegelkit.inputs.plausibility import plausibility_problems
 from spiegelkit.inputs.problems import InputError, Problem, did_you_mean, display_path
-from spiegelkit.inputs.tables import TABLES, find_table, read_table
+from spiegelkit.inputs.tables import TABLES, convert_table, find_table, read_table
+
+OPTIONAL_TABLES = ("population", "reference")  # without them: no pyramids, no standardisation
 from spiegelkit.paths import NATIONAL_POPULATION
 
 
@@ -30,6 +33,22 @@ class MirrorData:
     mirror: pd.DataFrame
     reference: pd.DataFrame
     catalogue: pd.DataFrame
+    mirror_form: str = "counts"  # "printed": the file gave figures in the indicator's unit
+
+    @property
+    def has_population(self) -> bool:
+        return len(self.population) > 0
+
+    def describe(self) -> str:
+        """What `check` found, in one line: the mirror's form and the optional tables."""
+        form = ("the printed form (value, expected_value, denominator; converted to counts)"
+                if self.mirror_form == "printed" else "the counts form (observed, denominator, expected)")
+        optional = ", ".join(f"{name}: {len(getattr(self, name))} rows" if len(getattr(self, name))
+                             else f"no {name} (no standardisation" + (", no pyramids)" if name ==
+                                                                      "population" else ")")
+                             for name in OPTIONAL_TABLES)
+        return (f"data {display_path(self.folder)}: mirror in {form}, {len(self.mirror)} rows; "
+                f"{optional}")
 
     @property
     def years(self) -> list[int]:
@@ -75,17 +94,42 @@ def _check_data_cached(folder: Path, fingerprint: tuple) -> tuple[MirrorData | N
     problems: list[Problem] = []
     tables = {}
     for name in TABLES:
-        tables[name], found = read_table(folder, name)
+        if name in OPTIONAL_TABLES and find_table(folder, name) is None:
+            tables[name], found = convert_table(
+                pd.DataFrame(columns=[c.name for c in TABLES[name]]), name, folder / f"{name}.csv")
+        else:
+            tables[name], found = read_table(folder, name)
         problems += found
     own_catalogue = folder / "indicators.yaml"
     catalogue, found = load_catalogue(own_catalogue if own_catalogue.exists() else None)
     problems += found
     if any(p.is_error for p in problems):
         return None, problems  # cross checks on broken tables would only add noise
-    problems += _cross_problems(folder, tables, catalogue)
+    form = "printed" if "value" in tables["mirror"].columns else "counts"
+    tables["mirror"] = to_counts(tables["mirror"], catalogue)
+    problems += _cross_problems(folder, tables, catalogue, form)
     if any(p.is_error for p in problems):
         return None, problems
-    return MirrorData(folder, catalogue=catalogue, **tables), problems
+    return MirrorData(folder, catalogue=catalogue, mirror_form=form, **tables), problems
+
+
+def to_counts(mirror: pd.DataFrame, catalogue: pd.DataFrame) -> pd.DataFrame:
+    """The mirror in the counts form: a printed-form table (value, expected_value in the
+    indicator's unit) gets ``observed = value x denominator / multiplier`` and ``expected``
+    likewise; its printed figures stay beside them. A counts-form table is returned as is.
+
+    Example: antibiotica (multiplier 100) value 18.7, expected_value 16.2, denominator
+    2095 -> observed 391.765, expected 339.39 (index 115.4 = 18.7 / 16.2 x 100).
+    """
+    if "value" not in mirror.columns:
+        return mirror
+    multiplier = mirror["indicator"].map(dict(zip(catalogue["id"], catalogue["multiplier"])))
+    per_unit = mirror["denominator"].astype(float) / multiplier.astype(float)
+    out = mirror.copy()
+    out["observed"] = (mirror["value"].astype(float) * per_unit).astype("Float64")
+    out["expected"] = (mirror["expected_value"].astype(float) * per_unit).astype("Float64")
+    return out[["agb", "year", "indicator", "observed", "denominator", "expected",
+                "value", "expected_value"]]
 
 
 def _file(folder: Path, name: str) -> str:
@@ -96,7 +140,8 @@ def _rows(mask: pd.Series) -> list[int]:
     return [int(i) + 2 for i in mask[mask].index]
 
 
-def _cross_problems(folder: Path, tables: dict, catalogue: pd.DataFrame) -> list[Problem]:
+def _cross_problems(folder: Path, tables: dict, catalogue: pd.DataFrame,
+                    form: str = "counts") -> list[Problem]:
     practices, population = tables["practices"], tables["population"]
     mirror, reference = tables["mirror"], tables["reference"]
     known_agb = set(practices["agb"])
@@ -125,14 +170,7 @@ def _cross_problems(folder: Path, tables: dict, catalogue: pd.DataFrame) -> list
                 hint=did_you_mean(ind, known_ind) + " (or add it to indicators.yaml)",
             ))
 
-    statistic = mirror["indicator"].map(dict(zip(catalogue["id"], catalogue["statistic"])))
-    too_many = (statistic == "proportion") & (mirror["observed"] > mirror["denominator"])
-    for row in _rows(too_many.fillna(False)):
-        problems.append(Problem(
-            _file(folder, "mirror"), "observed is larger than denominator for a proportion "
-            "(more patients with the event than patients)", row=row, field="observed",
-            hint="check both figures; for a proportion, observed counts patients out of denominator",
-        ))
+    problems += plausibility_problems(_file(folder, "mirror"), mirror, catalogue, form)
 
     without = set(practices.loc[~practices["has_mirror"].astype(bool), "agb"])
     for agb in sorted(without & set(mirror["agb"])):
@@ -142,14 +180,29 @@ def _cross_problems(folder: Path, tables: dict, catalogue: pd.DataFrame) -> list
             hint="set has_mirror to true if the practice did receive its mirror",
         ))
 
-    problems += _standardisation_problems(folder, population, mirror, reference)
+    problems += _standardisation_problems(folder, population, mirror, reference, form)
     return problems
 
 
-def _standardisation_problems(folder, population, mirror, reference) -> list[Problem]:
-    """Every mirror value without a given expected value needs population and reference."""
+def _standardisation_problems(folder, population, mirror, reference, form="counts") -> list[Problem]:
+    """Every mirror value without a given expected value needs population and reference;
+    without either table, each such row is named."""
     needed = mirror[mirror["expected"].isna()]
     problems = []
+    absent = [name for name, table in (("population", population), ("reference", reference))
+              if table.empty]
+    if absent and len(needed):
+        field = "expected_value" if form == "printed" else "expected"
+        tables = " and ".join(f"no {name} table" for name in absent)
+        for row, (ind, agb, year) in zip(_rows(mirror["expected"].isna()),
+                                          needed[["indicator", "agb", "year"]].itertuples(index=False)):
+            problems.append(Problem(
+                _file(folder, "mirror"), f"no expected figure for {ind} of practice {agb} in "
+                f"{year}, and with {tables} spiegelkit cannot compute one", row=row, field=field,
+                hint=f"fill in '{field}' as the Praktijkspiegel prints it, or add "
+                     + " and ".join(f"{name}.csv" for name in absent) + " for indirect standardisation",
+            ))
+        return problems
     have_pop = set(zip(population["agb"], population["year"]))
     for agb, year in sorted(set(zip(needed["agb"], needed["year"])) - have_pop):
         problems.append(Problem(
