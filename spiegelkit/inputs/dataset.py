@@ -180,7 +180,8 @@ def _cross_problems(folder: Path, tables: dict, catalogue: pd.DataFrame,
             hint="set has_mirror to true if the practice did receive its mirror",
         ))
 
-    problems += _standardisation_problems(folder, population, mirror, reference, form)
+    problems += _standardisation_problems(  # unknown indicators are reported above
+        folder, population, mirror[mirror["indicator"].isin(known_ind)], reference, form)
     return problems
 
 

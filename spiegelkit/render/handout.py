@@ -198,15 +198,15 @@ class Handout:
         practices = list(dict.fromkeys(current["practice"]))
         indicators: dict[str, dict] = {}  # in table order; records of few columns are quick
         for r in current[["indicator", "practice", "title", "unit", "follow_up", "value",
-                          "expected_value", "statistic", "index", "lower", "upper", "significance",
+                          "expected_value", "multiplier", "statistic", "index", "lower", "upper", "significance",
                           "significance_nl"]].to_dict("records"):
             mark, css = MARKS.get(r["significance"], ("", ""))
             row = indicators.setdefault(r["indicator"], dict(
                 title=r["title"], unit=r["unit"], cells={},
                 follow_up="" if r["follow_up"] == "none" else FOLLOW_UPS[r["follow_up"]]))
             row["cells"][r["practice"]] = dict(
-                value=printed_figure(r["value"], r["statistic"]),
-                expected=printed_figure(r["expected_value"], r["statistic"]),
+                value=printed_figure(r["value"], r["statistic"], r["multiplier"]),
+                expected=printed_figure(r["expected_value"], r["statistic"], r["multiplier"]),
                 index=r["index"], lower=r["lower"],
                 upper=r["upper"], mark=mark, css=css, text=r["significance_nl"])
         methods = sorted(set(current["method"]))
@@ -267,13 +267,13 @@ def variant_stem(focus_agb: str | None) -> str:
     return f"practice-{focus_agb}" if focus_agb else "handout"
 
 
-def printed_figure(value: float, statistic: str) -> str:
-    """A figure in its indicator's unit as the Praktijkspiegel prints it: euros whole, other
-    figures below 100 with one decimal, larger ones whole; more decimals (up to two) only
-    when the figure has them, so a typed 18,75 shows as 18,75 and not as 18,8."""
+def printed_figure(value: float, statistic: str, multiplier: float = 100) -> str:
+    """A figure in its indicator's unit as the Praktijkspiegel prints it: euros and figures
+    per 1.000 whole, percentages and figures per patient with one decimal; more decimals
+    (up to two) only when the figure has them, so a typed 18,75 shows as 18,75."""
     if value is None or value != value:
         return "–"
-    usual = 0 if statistic == "cost" or value >= 100 else 1
+    usual = 0 if statistic == "cost" or multiplier >= 1000 else 1
     choices = (0, 2) if statistic == "cost" else range(usual, 3)  # euros: whole or cents
     decimals = next((k for k in choices if abs(value - round(value, k)) < 1e-9), usual)
     return dutch.euro(value, decimals) if statistic == "cost" else dutch.number(value, decimals)
