@@ -51,6 +51,7 @@ def plausibility_problems(file: str, mirror: pd.DataFrame, catalogue: pd.DataFra
     problems = _proportion_problems(file, frame, form)
     if form == "counts":
         problems += _whole_count_problems(file, frame)
+    problems += _zero_expected_problems(file, frame, form)
     problems += _index_problems(file, frame, form)
     problems += _missing_indicator_problems(file, mirror)
     return problems
@@ -98,6 +99,17 @@ def _whole_count_problems(file: str, frame: pd.DataFrame) -> list[Problem]:
              f"({r.unit}), give the mirror in the printed form instead (columns value, "
              "expected_value, denominator) and spiegelkit converts it")
         for r in broken.itertuples()]
+
+
+def _zero_expected_problems(file: str, frame: pd.DataFrame, form: str) -> list[Problem]:
+    """An expected figure of 0 leaves the index undefined (a blank one is standardised)."""
+    field = "expected_value" if form == "printed" else "expected"
+    return [Problem(
+        file, f"the expected figure for {r.indicator} of practice {r.agb} in {r.year} is 0, so "
+        "no index can be computed", row=r.row, field=field,
+        hint=f"type the expected figure as the Praktijkspiegel prints it ({r.unit}), or leave it "
+             "blank to have it computed from population and reference")
+        for r in frame[frame["expected"] == 0].itertuples()]
 
 
 def _causes(form: str, per_unit: float, multiplier: float) -> list[tuple[float, str, bool]]:
