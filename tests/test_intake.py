@@ -364,3 +364,24 @@ def test_intake_command_writes_and_reads(tmp_path, catalogue):
                                   "--out", str(tmp_path / "data")])
     assert result.exit_code == 0, result.output
     assert "mirror:" in result.output and (tmp_path / "data" / "mirror.csv").is_file()
+
+
+def test_data_dir_may_name_the_filled_workbook(tmp_path, catalogue):
+    params = group_file(tmp_path, data_dir="intake.xlsx")
+    workbook = write_intake(params, tmp_path / "intake.xlsx")
+    typed, _ = fill_workbook(workbook, catalogue)
+    group = check_group(params)
+    assert group.ok, "\n".join(map(str, group.problems))
+    assert "data/intake.xlsx" in group.input_files() and group.data.mirror_form == "printed"
+    table = Handout.build(group).table.set_index(["agb", "year", "indicator"])
+    assert len(table) == len(typed)
+
+    book = openpyxl.load_workbook(workbook)  # a proportion above 100 %: found by the checks
+    sheet = book[practice_sheet_name(AGBS[1])]
+    row = FIRST_ROW + list(catalogue["id"]).index("antibiotica")
+    sheet.cell(row, year_column(1, "praktijk")).value = 118.0
+    book.save(workbook)
+    [problem] = [p for p in check_group(params).problems if p.is_error]
+    assert problem.file.endswith("intake.xlsx")
+    assert (problem.row, problem.field) == (row, f"Praktijk {AGBS[1]}!I{row}")
+    assert "more than 100" in problem.message

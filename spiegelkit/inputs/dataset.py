@@ -55,8 +55,15 @@ class MirrorData:
         return sorted(int(y) for y in self.mirror["year"].unique())
 
 
+def is_workbook(path: Path) -> bool:
+    """Whether a data_dir names a filled intake workbook instead of a folder."""
+    return Path(path).suffix.lower() == ".xlsx" and Path(path).is_file()
+
+
 def data_files(folder: Path) -> dict[str, Path]:
     """The files of a data folder that a group reads: its tables and its own catalogue."""
+    if is_workbook(folder):
+        return {Path(folder).name: Path(folder)}
     found = {name: find_table(folder, name) for name in TABLES}
     files = {path.name: path for path in found.values() if path is not None}
     if (folder / "indicators.yaml").is_file():
@@ -73,6 +80,8 @@ def national_population() -> pd.DataFrame:
 def check_data(folder: Path) -> tuple[MirrorData | None, list[Problem]]:
     """Load a data folder; returns (data or None when any error, every problem)."""
     folder = Path(folder)
+    if is_workbook(folder):
+        return _check_workbook_cached(folder.resolve(), folder.stat().st_mtime_ns)
     return _check_data_cached(folder.resolve(), _fingerprint(folder))
 
 
@@ -103,6 +112,47 @@ def _check_data_cached(folder: Path, fingerprint: tuple) -> tuple[MirrorData | N
     own_catalogue = folder / "indicators.yaml"
     catalogue, found = load_catalogue(own_catalogue if own_catalogue.exists() else None)
     problems += found
+    return _checked(folder, tables, catalogue, problems)
+
+
+@functools.lru_cache(maxsize=8)
+def _check_workbook_cached(path: Path, mtime: int) -> tuple[MirrorData | None, list[Problem]]:
+    """A filled intake workbook as a data folder (bundled catalogue); every problem names
+    the workbook, and a table row's problem the sheet and cell it came from."""
+    from spiegelkit.inputs.intake import read_intake  # the workbook layout lives there
+
+    raw, problems = read_intake(path)
+    if any(p.is_error for p in problems) or not raw:
+        return None, problems
+    tables, cells = {}, {}
+    for name in TABLES:
+        frame = raw.get(name, pd.DataFrame(columns=[c.name for c in TABLES[name]]))
+        cells[name] = frame.attrs.get("cells", [])
+        tables[name], found = convert_table(frame.reset_index(drop=True), name, path / f"{name}.csv")
+        problems += found
+    catalogue, found = load_catalogue(None)
+    data, problems = _checked(path, tables, catalogue, problems + found)
+    return data, [_in_workbook(p, path, cells) for p in problems]
+
+
+def _in_workbook(problem: Problem, path: Path, cells: dict[str, list[dict]]) -> Problem:
+    """A problem of a table read from a workbook, pointed at the workbook's sheet and cell."""
+    for name, located in cells.items():
+        if problem.file != display_path(path / f"{name}.csv"):
+            continue
+        where = dict(row=None, field=problem.field)
+        if problem.row is not None and 2 <= problem.row < len(located) + 2:
+            sheet, row, columns = located[problem.row - 2]
+            cell = columns.get(problem.field) or next(iter(columns.values()))
+            where = dict(row=row, field=f"{sheet}!{cell}")
+        message = problem.message + (f" ({name} {problem.field})" if problem.field else "")
+        return Problem(display_path(path), message, hint=problem.hint,
+                       severity=problem.severity, **where)
+    return problem
+
+
+def _checked(folder: Path, tables: dict, catalogue: pd.DataFrame,
+             problems: list[Problem]) -> tuple[MirrorData | None, list[Problem]]:
     if any(p.is_error for p in problems):
         return None, problems  # cross checks on broken tables would only add noise
     form = "printed" if "value" in tables["mirror"].columns else "counts"

@@ -79,6 +79,7 @@ def read_intake(path: Path) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
     tables["practices"], found = _read_practices(file, book[PRACTICES_SHEET], cached[PRACTICES_SHEET])
     problems += found
     rows: list[list[str]] = []
+    cells: list[tuple] = []
     for agb in tables["practices"]["agb"]:
         name = practice_sheet_name(agb)
         if name not in book.sheetnames:
@@ -86,10 +87,12 @@ def read_intake(path: Path) -> tuple[dict[str, pd.DataFrame], list[Problem]]:
                                     field=PRACTICES_SHEET,
                                     hint="make the workbook again with 'spiegelkit intake PARAMS'"))
             continue
-        found_rows, found = _read_practice(file, agb, book[name], cached[name])
+        found_rows, found_cells, found = _read_practice(file, agb, book[name], cached[name])
         rows += found_rows
+        cells += found_cells
         problems += found
     tables["mirror"] = pd.DataFrame(rows, columns=[c.name for c in MIRROR_PRINTED], dtype=object)
+    tables["mirror"].attrs["cells"] = cells
     if POPULATION_SHEET in book.sheetnames:
         population, found = _read_population(file, book[POPULATION_SHEET], cached[POPULATION_SHEET])
         problems += found
@@ -147,9 +150,16 @@ def _number(value) -> tuple[str, str | None]:
     return number_text(float(text.replace(",", "."))), None
 
 
+def _coordinates(sheet, row: int, columns: dict[str, int]) -> tuple:
+    """Where a table row came from: (sheet, row, {field: cell}), for problems found later."""
+    letter = openpyxl.utils.get_column_letter
+    return sheet.title, row, {field: f"{letter(c)}{row}" for field, c in columns.items()}
+
+
 def _read_practices(file: str, sheet, cached) -> tuple[pd.DataFrame, list[Problem]]:
     problems = []
     rows = []
+    cells = []
     for r in range(2, sheet.max_row + 1):
         values = [_cell(sheet, cached, r, c) for c in range(1, len(PRACTICES_HEADER) + 1)]
         if all(v is None or str(v).strip() == "" for v in values):
@@ -167,7 +177,10 @@ def _read_practices(file: str, sheet, cached) -> tuple[pd.DataFrame, list[Proble
             problems.append(Problem(file, f"the name of practice {agb} is empty", **_where(sheet, r, 2),
                                     hint="type the practice's name as the handout should show it"))
         rows.append([agb, _text(name), patients_text, _text(has_mirror) or "ja"])
+        cells.append(_coordinates(sheet, r, dict(zip(
+            ("agb", "name", "registered_patients", "has_mirror"), range(1, 5)))))
     frame = pd.DataFrame(rows, columns=[c.name for c in TABLES["practices"]], dtype=object)
+    frame.attrs["cells"] = cells
     return frame, problems
 
 
@@ -183,9 +196,10 @@ def _years(sheet) -> dict[int, int]:
         index += 1
 
 
-def _read_practice(file: str, agb: str, sheet, cached) -> tuple[list[list[str]], list[Problem]]:
+def _read_practice(file: str, agb: str, sheet, cached) -> tuple[list[list[str]], list, list[Problem]]:
     problems: list[Problem] = []
     rows = []
+    located = []
     years = _years(sheet)
     for r in range(FIRST_ROW, sheet.max_row + 1):
         indicator = _text(sheet.cell(r, 1).value)
@@ -214,7 +228,10 @@ def _read_practice(file: str, agb: str, sheet, cached) -> tuple[list[list[str]],
                              f"{year} cells if the indicator is not in this mirror"))
             rows.append([agb, str(year), indicator, cells["praktijk"], cells["verwacht"],
                          cells["patiënten"]])
-    return rows, problems
+            located.append(_coordinates(sheet, r, {
+                "value": year_column(index, "praktijk"), "expected_value": year_column(index, "verwacht"),
+                "denominator": year_column(index, "patiënten"), "indicator": 1, "agb": 1, "year": 1}))
+    return rows, located, problems
 
 
 def _read_population(file: str, sheet, cached) -> tuple[pd.DataFrame, list[Problem]]:
@@ -232,6 +249,7 @@ def _read_population(file: str, sheet, cached) -> tuple[pd.DataFrame, list[Probl
                                     hint="type the number of patients as a whole number"))
         blocks.setdefault((agb, year), []).append((r, [agb, year, band, sex, text]))
     rows = []
+    located = []
     for (agb, year), block in blocks.items():
         empty = [r for r, values in block if values[-1] == ""]
         if len(empty) == len(block):
@@ -242,4 +260,8 @@ def _read_population(file: str, sheet, cached) -> tuple[pd.DataFrame, list[Probl
                 **_where(sheet, r, 5), hint="fill in every age band and sex (0 where there are "
                                             "none), or leave the practice-year empty"))
         rows += [values for _, values in block]
-    return pd.DataFrame(rows, columns=[c.name for c in TABLES["population"]], dtype=object), problems
+        located += [_coordinates(sheet, r, dict(zip(("agb", "year", "age_band", "sex", "patients"),
+                                                     range(1, 6)))) for r, _ in block]
+    frame = pd.DataFrame(rows, columns=[c.name for c in TABLES["population"]], dtype=object)
+    frame.attrs["cells"] = located
+    return frame, problems
