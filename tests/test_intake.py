@@ -24,6 +24,7 @@ from spiegelkit.inputs.group import load_group
 from spiegelkit.inputs.intake import (DEFAULT_ROW, FIRST_ROW, PRACTICES_SHEET, practice_sheet_name,
                                       year_column)
 from spiegelkit.inputs.problems import InputError
+from spiegelkit.render.downloads import data_table
 from spiegelkit.render.handout import Handout
 from spiegelkit.run.check import check_group
 from spiegelkit.tools.intake import intake_to_tables, write_intake
@@ -160,6 +161,15 @@ def test_round_trip_four_practices_38_indicators_two_years(tmp_path, catalogue):
         shown, shown_expected = printed(units[indicator], value), printed(units[indicator], expected)
         assert f'{shown} <span class="sk-muted">verwacht {shown_expected}</span>' in domains
         assert f"<td>{shown}</td><td>{shown_expected}</td>" in appendix
+    downloads = data_table(handout.table, handout.shown_agbs).set_index(["agb_code", "jaar", "indicator"])
+    for key, (value, expected) in typed.items():  # both forms: as printed and as counts
+        row = downloads.loc[key]
+        assert (row["waarde"], row["verwachte_waarde"]) == (pytest.approx(float(value), abs=5e-4),
+                                                          pytest.approx(float(expected), abs=5e-4))
+        assert row["waargenomen"] == pytest.approx(float(value) * row["noemer"]
+                                                   / (1000 if units[key[2]].startswith("per 1.000")
+                                                      else 1 if units[key[2]].startswith(("euro", "contacten"))
+                                                      else 100))
     assert "sk-no-population" in str(handout.population())
     assert "<svg" not in str(handout.population())
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 import pandas as pd
 
 from spiegelkit.inputs.problems import Problem
@@ -32,7 +31,7 @@ def plausibility_problems(file: str, mirror: pd.DataFrame, catalogue: pd.DataFra
         return []
     cat = catalogue.set_index("id")
     frame = pd.DataFrame({
-        "row": np.arange(len(mirror)) + 2,
+        "row": [int(i) + 2 for i in mirror.index],  # as the file shows it (header = row 1)
         "indicator": mirror["indicator"].astype(str).to_numpy(),
         "agb": mirror["agb"].astype(str).to_numpy(),
         "year": mirror["year"].to_numpy(),
@@ -40,7 +39,6 @@ def plausibility_problems(file: str, mirror: pd.DataFrame, catalogue: pd.DataFra
         "denominator": mirror["denominator"].astype(float).to_numpy(),
         "expected": mirror["expected"].astype(float).to_numpy(),
     })
-    frame["row"] = [int(i) + 2 for i in mirror.index]  # as the file shows it (header = row 1)
     known = frame["indicator"].isin(cat.index)
     frame = frame[known]
     for column in ("statistic", "multiplier", "unit"):
@@ -64,7 +62,9 @@ def _number(value: float) -> str:
 def _proportion_problems(file: str, frame: pd.DataFrame, form: str) -> list[Problem]:
     """A proportion counts patients out of patients: never above 100 %."""
     problems = []
-    proportion = frame[frame["statistic"] == "proportion"]
+    proportion = frame[(frame["statistic"] == "proportion")
+                       & ((frame["observed"] > frame["denominator"])
+                          | (frame["expected"] > frame["denominator"]))]
     for r in proportion.itertuples():
         for count, printed in (("observed", "value"), ("expected", "expected_value")):
             amount = getattr(r, count)
@@ -182,8 +182,8 @@ def _missing_indicator_problems(file: str, mirror: pd.DataFrame) -> list[Problem
     if len(pairs) < 2:
         return []
     full = pairs.merge(present[["indicator"]].drop_duplicates(), how="cross")
-    have = set(map(tuple, present[["agb", "year", "indicator"]].itertuples(index=False)))
-    lacking = full[[(a, y, i) not in have for a, y, i in full.itertuples(index=False)]]
+    full = full.merge(present.drop_duplicates(), how="left", indicator="_found")
+    lacking = full[full["_found"] == "left_only"]
     if lacking.empty:
         return []
     first_row = {ind: int(i) + 2 for i, ind in reversed(list(zip(present.index, present["indicator"])))}
