@@ -27,7 +27,7 @@ class MirrorData:
     """All tables of one data folder, typed and checked. Hashed by identity: load_data
     gives the same object for the same files, so results can be cached per data."""
 
-    folder: Path
+    folder: Path  # the data folder, or the filled intake workbook it was read from
     practices: pd.DataFrame
     population: pd.DataFrame
     mirror: pd.DataFrame

@@ -177,10 +177,12 @@ def _index_problems(file: str, frame: pd.DataFrame, form: str) -> list[Problem]:
 def _missing_indicator_problems(file: str, mirror: pd.DataFrame) -> list[Problem]:
     """One warning for indicators present for some practices or years and missing for others
     (among the practice-years that have a mirror)."""
-    present = mirror[["agb", "year", "indicator"]].astype({"agb": str, "indicator": str})
+    present = mirror[["agb", "year", "indicator"]]
+    counts = present.groupby(["agb", "year"], observed=True).size()
+    if len(counts) < 2 or (counts == present["indicator"].nunique()).all():
+        return []  # every practice-year has every indicator (duplicates are reported elsewhere)
+    present = present.astype({"agb": str, "indicator": str})
     pairs = present[["agb", "year"]].drop_duplicates()
-    if len(pairs) < 2:
-        return []
     full = pairs.merge(present[["indicator"]].drop_duplicates(), how="cross")
     full = full.merge(present.drop_duplicates(), how="left", indicator="_found")
     lacking = full[full["_found"] == "left_only"]

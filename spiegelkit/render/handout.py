@@ -150,7 +150,8 @@ class Handout:
         """List sizes, shares by age and sex against national, pyramids, facilitator notes.
         Without a population table: one sentence why the pyramids are missing."""
         notes = [p for p in self._practices() if p["note"]]
-        if not self.data.has_population:
+        population = self.data.population
+        if not ((population["year"] == self.year) & population["agb"].isin(list(self.labels))).any():
             return render("population.html.j2", summary=None, focus=self.focus, notes=notes)
         national = national_population()
         summary = population_summary(self.data, self.params, self.year, national=national,
