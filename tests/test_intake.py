@@ -427,3 +427,20 @@ def test_population_sheet_round_trip(tmp_path, catalogue):
         intake_to_tables(workbook, tmp_path / "data")
     [problem] = caught.value.problems
     assert (problem.row, problem.field) == (7, "Populatie!E7") and "is empty" in problem.message
+
+
+def test_an_expected_per_1000_typed_as_printed_shows_as_a_size_pattern(tmp_path):
+    """327 per 1.000 typed as expected beside counts: indices 150-500, inside 20..500."""
+    params = group_file(tmp_path)
+    data = tmp_path / "data"
+    data.mkdir()
+    sizes = [1520, 2095, 3400, 4900]
+    (data / "practices.csv").write_text("agb,name,registered_patients,has_mirror\n" + "".join(
+        f"{agb},{name},{size},ja\n" for agb, name, size in zip(AGBS, NAMES, sizes)))
+    (data / "mirror.csv").write_text("agb,year,indicator,observed,denominator,expected\n" + "".join(
+        f"{agb},2024,verwijzingen_totaal,{round(size * 0.327 * f)},{size},{e}\n"
+        for agb, size, f, e in zip(AGBS, sizes, (1.1, 0.95, 1.0, 1.05), (327, 330, 325, 331))))
+    group = check_group(params)
+    [warning] = [p for p in group.problems if "grow with the practices' size" in p.message]
+    assert warning.file.endswith("mirror.csv") and (warning.row, warning.field) == (2, "expected")
+    assert "row 5 (01000014: index 508, else 104)" in warning.message

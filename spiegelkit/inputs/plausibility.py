@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 
 from spiegelkit.inputs.problems import Problem
@@ -51,6 +52,8 @@ def plausibility_problems(file: str, mirror: pd.DataFrame, catalogue: pd.DataFra
         problems += _whole_count_problems(file, frame)
     problems += _zero_expected_problems(file, frame, form)
     problems += _index_problems(file, frame, form)
+    if form == "counts":
+        problems += _size_pattern_problems(file, frame)
     problems += _missing_indicator_problems(file, mirror)
     return problems
 
@@ -171,6 +174,36 @@ def _index_problems(file: str, frame: pd.DataFrame, form: str) -> list[Problem]:
                     "practice really differs a lot")
         problems.append(Problem(file, message, row=r.row, field=field, hint=hint,
                                 severity="error" if cause and cause[2] else "warning"))
+    return problems
+
+
+def _size_pattern_problems(file: str, frame: pd.DataFrame) -> list[Problem]:
+    """Counts form, figures per 1,000: an expected typed as printed (327 per 1.000) instead of
+    as a count makes each index its true value x denominator / 1,000, inside 20..500 for
+    practices of 1,000 to 5,000 patients. When, for one indicator and year, every practice's
+    index comes much nearer 100 once divided by that factor, the pattern is named (a warning:
+    it is a likely cause, not a proof)."""
+    rows = frame[(frame["statistic"] != "cost") & (frame["multiplier"] >= 1000)
+                 & (frame["expected"] > 0) & frame["observed"].notna()].copy()
+    if rows.empty:
+        return []
+    rows["raw"] = np.log(rows["observed"] / rows["expected"])
+    rows["alt"] = rows["raw"] - np.log(rows["denominator"] / rows["multiplier"])
+    problems = []
+    for (indicator, year), part in rows.groupby(["indicator", "year"], sort=False):
+        if len(part) < 2 or abs(part["raw"].median()) < np.log(1.6):
+            continue
+        if not (part["alt"].abs() < part["raw"].abs() / 2).all():
+            continue
+        first = part.iloc[0]
+        listed = ", ".join(f"row {r.row} ({r.agb}: index {r.observed / r.expected * 100:.0f}, "
+                           f"else {np.exp(r.alt) * 100:.0f})" for r in part.itertuples())
+        problems.append(Problem(
+            file, f"the indices of {indicator} in {year} grow with the practices' size as if "
+            f"expected were typed as printed (per {first.multiplier:,.0f}) instead of as a count: "
+            f"{listed}", row=int(first.row), field="expected", severity="warning",
+            hint=f"write expected as a count (expected figure x denominator / "
+                 f"{first.multiplier:,.0f}), or give the mirror in the printed form"))
     return problems
 
 
