@@ -26,7 +26,7 @@ def _params_paths(params: tuple[str, ...]) -> list[Path]:
 @click.group()
 @click.version_option(package_name="spiegelkit")
 def main() -> None:
-    """Prepare and lead spiegelbijeenkomsten: check, run, demo-data, costs, vektis-open."""
+    """Prepare and lead spiegelbijeenkomsten: check, run, intake, demo-data, costs, vektis-open."""
 
 
 @main.command()
@@ -48,6 +48,8 @@ def check(params: tuple[str, ...]) -> None:
         click.echo(f"{display_path(result.path)}: {status}")
         for problem in result.problems:
             click.echo("  " + str(problem).replace("\n", "\n  "))
+        if result.data is not None:
+            click.echo(f"  info: {result.data.describe()}")
         for mirror in result.mirrors:
             click.echo(f"  info: practice {mirror.agb} ({mirror.name}): {mirror}")
     click.echo(f"checked {len(results)} group(s): "
@@ -126,6 +128,53 @@ def demo_data(seed: int, out: str, with_params: bool, practices: int | None) -> 
         written = write_demo_params(out_dir / "params", data_dir="..")
         click.echo(f"{len(written)} group params files in {display_path(out_dir / 'params')}; "
                    f"try: spiegelkit check {display_path(out_dir / 'params')}/*.yaml")
+
+
+@main.command()
+@click.argument("params", required=False, type=click.Path(exists=True, dir_okay=False))
+@click.option("--out", default=None, type=click.Path(),
+              help="The workbook to write (default: intake-<group id>.xlsx); with --read, the "
+                   "data folder for the tables.")
+@click.option("--read", "read", default=None, type=click.Path(exists=True, dir_okay=False),
+              help="Read this filled intake workbook into the tables of the --out folder.")
+@click.option("--years", default=None, metavar="YEAR,YEAR",
+              help="Report years to type (default: the year before data_year, and data_year).")
+@click.option("--from", "data_dir", default=None, type=click.Path(exists=True, file_okay=False),
+              help="Data folder to prefill from (default: the group's data_dir, when it exists).")
+@click.option("--population", is_flag=True, help="Add a sheet for patients by age band and sex.")
+def intake(params: str | None, out: str | None, read: str | None, years: str | None,
+           data_dir: str | None, population: bool) -> None:
+    """Write the intake workbook of a group, or read a filled one into a data folder.
+
+    spiegelkit intake PARAMS [--out FILE] writes an XLSX to type the printed
+    Praktijkspiegels into, figures as printed. spiegelkit intake --read FILE --out DIR
+    writes DIR/practices.csv, DIR/mirror.csv (printed form) and, when filled in,
+    DIR/population.csv; then run spiegelkit check.
+    """
+    from spiegelkit.inputs.problems import InputError
+    from spiegelkit.tools.intake import intake_to_tables, write_intake
+
+    try:
+        if read:
+            if not out:
+                raise click.UsageError("--read needs --out DIR: the data folder for the tables")
+            written, problems = intake_to_tables(Path(read), Path(out))
+            for problem in problems:
+                click.echo(str(problem))
+            for name, path in written.items():
+                click.echo(f"{name}: {display_path(path)}")
+            return
+        if not params:
+            raise click.UsageError("name the group's params file, or --read a filled workbook")
+        try:
+            chosen = [int(y) for y in years.replace(" ", "").split(",")] if years else None
+        except ValueError as exc:
+            raise click.BadParameter("give years as 2023,2024", param_hint="--years") from exc
+        path = write_intake(Path(params), Path(out) if out else None, years=chosen,
+                            data_dir=Path(data_dir) if data_dir else None, population=population)
+    except InputError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"intake workbook: {display_path(path)}")
 
 
 @main.command("vektis-open")
@@ -233,3 +282,7 @@ def compliance(params: tuple[str, ...], year: int | None, as_json: bool) -> None
         click.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
     else:
         click.echo(compliance_text(result), nl=False)
+
+
+if __name__ == "__main__":
+    main()

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from spiegelkit import dutch
-from spiegelkit.inputs.dataset import MirrorData, check_data, data_files
+from spiegelkit.inputs.dataset import MirrorData, check_data, data_files, is_workbook
 from spiegelkit.inputs.meetings import MeetingRecord, default_params_dir, load_records, meetings_dir
 from spiegelkit.inputs.params import GroupParams, load_params
 from spiegelkit.inputs.problems import InputError, Problem, did_you_mean, display_path
@@ -65,7 +65,7 @@ class Group:
         if self.params is None:
             return files
         folder = self.params.data_path(self.folder)
-        if folder.is_dir():
+        if folder.is_dir() or is_workbook(folder):
             files.update({f"data/{name}": path for name, path in data_files(folder).items()})
         records = meetings_dir(self.folder, self.params.group_id)
         files.update({f"meetings/{p.name}": p for p in sorted(records.glob("*.yaml"))})
@@ -80,11 +80,12 @@ def load_group(path: Path) -> Group:
     if params is None:
         return Group(path, None, None, [], problems)
     folder = params.data_path(path.parent)
-    if not folder.is_dir():
+    if not folder.is_dir() and not is_workbook(folder):
         problems.append(Problem(
             display_path(path), f"data folder {display_path(folder)} does not exist",
             row=line_of(read_yaml(path)[1], ["data_dir"]), field="data_dir",
-            hint="write data_dir relative to this params file, or 'demo' for the bundled demo data",
+            hint="write data_dir relative to this params file (a folder, or a filled intake "
+                 "workbook .xlsx), or 'demo' for the bundled demo data",
         ))
         return Group(path, params, None, [], problems)
     data, data_problems = check_data(folder)

@@ -75,6 +75,39 @@ TABLES: dict[str, list[Column]] = {
 OPTIONAL_TABLES = {"spread"}
 """Tables a data folder may leave out: read as empty, without a problem."""
 
+# The mirror as the Praktijkspiegel prints it: figures in the indicator's own unit (catalogue
+# `unit` and `multiplier`); spiegelkit converts them to the counts form (inputs/dataset.py).
+MIRROR_PRINTED: list[Column] = [
+    Column("agb", "agb"),
+    Column("year", "year"),
+    Column("indicator", "text"),
+    Column("value", "number", minimum=0,
+           meaning="the practice's figure as printed, in the indicator's unit (18,7 for 18,7 %)"),
+    Column("expected_value", "number", required=False, minimum=0,
+           meaning="the expected figure as printed, in the indicator's unit; blank = standardise"),
+    Column("denominator", "int", minimum=1, meaning="patients the figure relates to"),
+]
+FORMS: dict[str, dict[str, list[Column]]] = {  # table -> form -> columns; first = default
+    "mirror": {"counts": TABLES["mirror"], "printed": MIRROR_PRINTED},
+}
+
+
+def table_form(raw: pd.DataFrame, name: str) -> str:
+    """Which form a table is in: "printed" for a mirror with `value` and no `observed`."""
+    if name == "mirror" and "value" in raw.columns and "observed" not in raw.columns:
+        return "printed"
+    return "counts"
+
+
+def _form_problems(raw: pd.DataFrame, name: str, file: str) -> list[Problem]:
+    if name == "mirror" and {"value", "observed"} <= set(raw.columns):
+        return [Problem(file, "the mirror table has both 'observed' (counts form) and 'value' "
+                        "(printed form)", row=1, field="value",
+                        hint="use one form per file: observed, denominator, expected (counts) or "
+                             "value, expected_value, denominator (as printed in the Praktijkspiegel)")]
+    return []
+
+
 KEYS: dict[str, list[str]] = {
     "practices": ["agb"],
     "population": ["agb", "year", "age_band", "sex"],
@@ -183,8 +216,8 @@ CONVERTERS = {
 def convert_table(raw: pd.DataFrame, name: str, path: Path) -> tuple[pd.DataFrame, list[Problem]]:
     """Convert a text table to typed columns, collecting every problem with file/row/field."""
     file = display_path(path)
-    problems: list[Problem] = []
-    columns = TABLES[name]
+    problems: list[Problem] = _form_problems(raw, name, file)
+    columns = FORMS[name][table_form(raw, name)] if name in FORMS else TABLES[name]
     missing = [c.name for c in columns if c.required and c.name not in raw.columns]
     for col in missing:
         problems.append(Problem(

@@ -140,13 +140,17 @@ class Handout:
         return attendance_html(self.named_params, self.data)
 
     def population(self) -> Html:
-        """List sizes, shares by age and sex against national, pyramids, facilitator notes."""
+        """List sizes, shares by age and sex against national, pyramids, facilitator notes.
+        Without a population table: one sentence why the pyramids are missing."""
+        notes = [p for p in self._practices() if p["note"]]
+        population = self.data.population
+        if not ((population["year"] == self.year) & population["agb"].isin(list(self.labels))).any():
+            return render("population.html.j2", summary=None, focus=self.focus, notes=notes)
         national = national_population()
         summary = population_summary(self.data, self.params, self.year, national=national,
                                      focus=self.params.focus_agb)
         pyramid = charts.pyramid_chart(self.data.population, national, self.labels, self.year,
                                        focus=self.focus)
-        notes = [p for p in self._practices() if p["note"]]
         return join_html(render("population.html.j2", summary=summary.reset_index(),
                                 focus=self.focus, notes=notes), pyramid)
 
@@ -190,14 +194,16 @@ class Handout:
         practices = list(dict.fromkeys(current["practice"]))
         indicators: dict[str, dict] = {}  # in table order; records of few columns are quick
         for r in current[["indicator", "practice", "title", "unit", "follow_up", "value",
-                          "statistic", "index", "lower", "upper", "significance",
+                          "expected_value", "multiplier", "statistic", "index", "lower", "upper", "significance",
                           "significance_nl"]].to_dict("records"):
             mark, css = charts.MARKS.get(r["significance"], ("", ""))
             row = indicators.setdefault(r["indicator"], dict(
                 title=r["title"], unit=r["unit"], cells={},
                 follow_up="" if r["follow_up"] == "none" else FOLLOW_UPS[r["follow_up"]]))
             row["cells"][r["practice"]] = dict(
-                value=_value(r["value"], r["statistic"]), index=r["index"], lower=r["lower"],
+                value=printed_figure(r["value"], r["statistic"], r["multiplier"]),
+                expected=printed_figure(r["expected_value"], r["statistic"], r["multiplier"]),
+                index=r["index"], lower=r["lower"],
                 upper=r["upper"], mark=mark, css=css, text=r["significance_nl"])
         methods = sorted(set(current["method"]))
         return render("comparison.html.j2", indicators=list(indicators.values()),
@@ -246,6 +252,7 @@ class Handout:
         stem = variant_stem(self.params.focus_agb)
         return join_html(
             render("appendix.html.j2", rows=current.to_dict("records"), focus=self.focus,
+                   figure=printed_figure,
                    marks=charts.MARKS, methods=methods, year=self.year,
                    confidence=dutch.confidence_text(self.params.options.confidence),
                    marks_method=charts.marks_method(current),
@@ -260,7 +267,13 @@ def variant_stem(focus_agb: str | None) -> str:
     return f"practice-{focus_agb}" if focus_agb else "handout"
 
 
-def _value(value: float, statistic: str) -> str:
-    if statistic == "cost":
-        return dutch.euro(value, 0)
-    return dutch.number(value, 1 if value < 100 else 0)
+def printed_figure(value: float, statistic: str, multiplier: float = 100) -> str:
+    """A figure in its indicator's unit as the Praktijkspiegel prints it: euros and figures
+    per 1.000 whole, percentages and figures per patient with one decimal; more decimals
+    (up to two) only when the figure has them, so a typed 18,75 shows as 18,75."""
+    if value is None or value != value:
+        return "–"
+    usual = 0 if statistic == "cost" or multiplier >= 1000 else 1
+    choices = (0, 2) if statistic == "cost" else range(usual, 3)  # euros: whole or cents
+    decimals = next((k for k in choices if abs(value - round(value, k)) < 1e-9), usual)
+    return dutch.euro(value, decimals) if statistic == "cost" else dutch.number(value, decimals)
