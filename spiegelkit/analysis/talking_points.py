@@ -129,7 +129,8 @@ def _apart_from_the_rest(enough: pd.DataFrame):
     if len(enough) < 3 or enough["statistic"].iloc[0] == "cost":
         return None
     confidence = float(enough["confidence"].iloc[0]) if "confidence" in enough else 0.95
-    rest = stats.differs_from_rest_of_group(enough["observed"].to_numpy(float),
+    # counts from a printed mirror (figure x patients / 100) are whole only up to rounding
+    rest = stats.differs_from_rest_of_group(np.round(enough["observed"].to_numpy(float)),
                                             enough["expected"].to_numpy(float), confidence)
     tau2 = 0.0
     if "significance_method" in enough and enough["significance_method"].isin(SPREAD_METHODS).all():
