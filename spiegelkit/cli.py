@@ -23,10 +23,21 @@ def _params_paths(params: tuple[str, ...]) -> list[Path]:
     return found
 
 
-@click.group()
+class _Verbs(click.Group):
+    """A click group whose help names every registered verb, so that it never drifts."""
+
+    def format_help_text(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        summary = (self.help or "").strip().rstrip(".")
+        formatter.write_paragraph()
+        with formatter.indentation():
+            formatter.write_text(f"{summary}: {', '.join(self.list_commands(ctx))}.")
+
+
+@click.group(cls=_Verbs)
 @click.version_option(package_name="spiegelkit")
 def main() -> None:
-    """Prepare and lead spiegelbijeenkomsten: check, run, demo-data, costs, vektis-open."""
+    """Prepare and lead spiegelbijeenkomsten."""
+
 
 
 @main.command()
@@ -233,3 +244,8 @@ def compliance(params: tuple[str, ...], year: int | None, as_json: bool) -> None
         click.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
     else:
         click.echo(compliance_text(result), nl=False)
+
+
+
+if __name__ == "__main__":
+    main()

@@ -188,7 +188,7 @@ def load_record(path: Path, params: GroupParams,
     data, root, problems = read_mapping(
         path, file, unreadable_hint="record the meeting with notebooks/meeting_report.ipynb, "
                                     "or copy another meeting-<n>.yaml and edit it",
-        example_hint="see the example in spiegelkit/meetings.py")
+        example_hint="see the example in spiegelkit/inputs/meetings.py")
     if data is None:
         return None, problems
     try:
