@@ -181,3 +181,13 @@ def test_no_name_or_tariff_is_written_into_templates_or_javascript():
         for word in (*DEFAULT_WORDS, "€ 50", "50 per"):
             assert word not in text, f"{where} holds {word!r}: take it from the organisation file"
     assert DEFAULT_ORGANISATION.is_file()
+
+
+def test_editing_the_organisation_file_changes_the_groups_inputs(other_group):
+    """The batch manifest digests the organisation file, so the next run redoes the group."""
+    from spiegelkit.run.manifest import group_inputs
+
+    before = group_inputs(load_group(other_group), {})
+    organisation = other_group.parent / "organisations" / "menzis-twente.yaml"
+    organisation.write_text(OTHER.replace('"1.10"', '"1.20"'), encoding="utf-8")
+    assert group_inputs(load_group(other_group), {}) != before

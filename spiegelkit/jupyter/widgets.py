@@ -395,6 +395,11 @@ CHOICE_FIELD = {"style": {"description_width": "5em"}, "layout": {"width": "44em
 BUTTONS_FIELD = {"style": {"description_width": "5em", "button_width": "13em"}}
 
 
+def _heading(text: str) -> widgets.Label:
+    """A bold label over a column of inputs (a Label: text, never HTML)."""
+    return widgets.Label(text, style={"font_weight": "bold"})
+
+
 def parse_tariff(text: str, label: str) -> Decimal:
     """An amount typed the Dutch way (``1,25``; ``1.25`` is read too), else ValueError in Dutch."""
     cleaned = str(text).strip().replace(" ", "")
@@ -475,9 +480,9 @@ class CostsCalculator(widgets.VBox):
                   self.supplement, self.fee_per_practice, self.fee_per_patient]
         super().__init__([
             widgets.HBox([
-                widgets.VBox([widgets.HTML("<b>Ingeschreven patiënten per praktijk</b>"),
+                widgets.VBox([_heading("Ingeschreven patiënten per praktijk"),
                               self.practice_count, *self.patients]),
-                widgets.VBox([widgets.HTML("<b>Bijeenkomsten en tarieven</b>"), self.meetings,
+                widgets.VBox([_heading("Bijeenkomsten en tarieven"), self.meetings,
                               self.supplement, self.fee_per_practice, self.fee_per_patient]),
             ], layout={"flex_flow": "row wrap", "grid_gap": "2em"}),
             self.table,
