@@ -39,6 +39,9 @@ browser: ## Install Debian's chromium for the browser tests when missing
 test: $(STAMP) browser ## Run the test suite (installs chromium for the browser tests if needed)
 	$(BIN)/python -m pytest
 
+test-fast: $(STAMP) ## Only the fast layer: in-process tests on small data (no kernels, no browser)
+	$(BIN)/python -m pytest -m "not e2e"
+
 lab: $(STAMP) ## Open JupyterLab at the project root, showing notebooks/ first (outputs/ is one folder up)
 	$(BIN)/jupyter lab $(LAB_FLAGS)
 

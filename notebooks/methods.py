@@ -33,7 +33,7 @@
 params_file = "../params/hagro-amstelveen-noord.yaml"  # the group's params file: absolute, or relative to notebooks/
 agb = "01651265"  # AGB code of the practice worked through (8 digits, as text); must be in the group
 indicator = "antibiotica"  # catalogue id of a count indicator (statistic proportion or rate)
-cost_indicator = "kosten_huisartsenzorg"  # catalogue id of a cost indicator, for step 9
+cost_indicator = "kosten_huisartsenzorg"  # catalogue id of a cost indicator, for step 10
 data_year = 2024  # report year of the mirror
 
 # %% [markdown]
@@ -48,7 +48,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from IPython.display import display
-from scipy.stats import chi2, norm
+from scipy.stats import chi2, norm, rankdata
 
 from spiegelkit import dutch
 from spiegelkit.analysis.compare import compare_group
@@ -206,7 +206,7 @@ pd.DataFrame({
 }, index=[f"{level * 100:g}%".replace(".", ",") for level in levels]).T
 
 # %% [markdown]
-# ## Stap 7. Verschilt de praktijk van verwacht?
+# ## Stap 7. Verschilt de praktijk van verwacht? Eerst: alleen toeval
 #
 # We vergelijken met 100 (zoals verwacht), zoals Fingertips dat doet:
 #
@@ -218,6 +218,11 @@ pd.DataFrame({
 # * bij minder dan 10 gebeurtenissen geen uitspraak: *te kleine aantallen*.
 #
 # De woorden zijn bewust neutraal: een verschil is een vraag voor de groep, geen oordeel.
+#
+# Dit toetst alleen *toeval*: zou een praktijk die precies gemiddeld werkt dit aantal kunnen
+# halen? Bij grote aantallen is het antwoord bijna altijd nee, ook voor verschillen die tussen
+# praktijken heel gewoon zijn. Stap 9 zet daarom de tekens van het hand-out tegen de echte
+# spreiding tussen praktijken.
 
 # %%
 level_tag = f"{confidence * 100:g}".replace(".", "")  # 0.95 -> "95", as in the codes
@@ -250,10 +255,10 @@ table = compare_group(data, params)
                       & (table["indicator"] == indicator)].to_dict("records")
 hand = {"expected": expected, "observed": observed, "index": index, "lower": lower[0],
         "upper": upper[0], "lower_998": lower[1], "upper_998": upper[1], "method": method,
-        "significance": significance, "expected_source": expected_source}
+        "significance_poisson": significance, "expected_source": expected_source}
 comparison = pd.DataFrame({"met de hand": hand, "spiegelkit": {key: package[key] for key in hand}})
 numbers = ["expected", "observed", "index", "lower", "upper", "lower_998", "upper_998"]
-words = ["method", "significance", "expected_source"]
+words = ["method", "significance_poisson", "expected_source"]
 comparison["verschil"] = [abs(comparison.at[key, "met de hand"] - comparison.at[key, "spiegelkit"])
                           if key in numbers else "" for key in comparison.index]
 assert np.allclose(comparison.loc[numbers, "met de hand"].astype(float),
@@ -265,7 +270,107 @@ with pd.option_context("display.precision", 12):
     display(comparison)
 
 # %% [markdown]
-# ## Stap 9. Een kostenindicator: een andere marge
+# ## Stap 9. Tegen de echte spreiding tussen praktijken
+#
+# Praktijken verschillen in werkelijkheid meer dan toeval alleen verklaart: door hun
+# patiëntenmix, hun registratie, het aanbod in de buurt. Het hand-out zet een teken (▲/▼) daarom
+# pas als de index ook buiten die gewone spreiding valt (Spiegelhalter, 2005, berekend zoals het
+# R-pakket FunnelPlotR doet). De marge uit stap 6 blijft wat ze is: het interval van de praktijk
+# zelf. Hoe groot de spreiding is, schatten we uit de praktijken in de gegevensmap, als het er
+# minstens 20 zijn; anders komt ze als aanname uit de indicatorcatalogus.
+#
+# 1. Per praktijk (met spiegel) het waargenomen aantal O en het verwachte aantal E, zoals in de
+#    stappen 3 en 4, en de **z-score z = √E · ln(O / E)**: hoeveel standaardfouten de praktijk van
+#    100 af ligt, als alleen toeval telde.
+# 2. De buitenste 10% aan beide kanten laten we weg (ze zouden de schatting opblazen): de
+#    praktijken krijgen een rangnummer r van 1 tot n (gelijke z: het gemiddelde rangnummer) en
+#    een groep ⌊10 r / (n + 1)⌋; we houden de groepen 1 tot en met 8.
+# 3. **φ = het gemiddelde van z²** over die praktijken. Bij alleen toeval is φ ongeveer 1.
+# 4. De spreiding tussen praktijken (DerSimonian-Laird): met gewicht w = E per praktijk is
+#    **τ² = (n·φ − (n − 1)) / (Σw − Σw² / Σw)** (0 als dat negatief is). τ is ongeveer de
+#    standaarddeviatie van ln(index/100) tussen praktijken, bovenop toeval.
+# 5. De grenzen bij deze praktijk: **100 · e^(∓z·√(1/E + τ²))**, met z = 1,959964 (95%) en
+#    3,090232 (99,8%), zoals FunnelPlotR. Is φ ≤ 1, dan is er geen extra spreiding en blijven de
+#    tekens van stap 7.
+
+# %%
+with_mirror = set(data.practices.loc[data.practices["has_mirror"].astype(bool), "agb"])
+region = data.mirror[(data.mirror["year"] == data_year) & (data.mirror["indicator"] == indicator)
+                     & data.mirror["agb"].isin(with_mirror)].copy()
+region_pop = data.population[data.population["year"] == data_year]
+region_strata = region_pop.merge(rates, on=["age_band", "sex"], how="inner")
+region_strata["expected"] = region_strata["patients"] * region_strata["rate"]
+region_standardised = region_strata.groupby("agb")["expected"].sum()
+region["E"] = region["expected"].astype(float).fillna(region["agb"].map(region_standardised))
+region["O"] = region["observed"].astype(float)
+n_region = len(region)
+if n_region >= 20:
+    region["z"] = np.sqrt(region["E"]) * np.log(region["O"] / region["E"])
+    region["rank"] = rankdata(region["z"], method="average")
+    region["group"] = np.floor(region["rank"] * 10 / (n_region + 1))
+    kept = region[(region["group"] >= 1) & (region["group"] <= 8)]
+    n_kept = len(kept)
+    phi = float((kept["z"] ** 2).mean())
+    w = kept["E"]
+    tau2 = max(0.0, (n_kept * phi - (n_kept - 1)) / (w.sum() - (w ** 2).sum() / w.sum()))
+    spread_source = f"geschat uit {n_region} praktijken in de gegevensmap"
+    adjusted = phi > 1
+else:
+    phi, n_kept = np.nan, 0
+    tau2 = float(catalogue.at[indicator, "between_practice_sd"]) ** 2
+    spread_source = "uit de indicatorcatalogus (een aanname)"
+    adjusted = np.isfinite(tau2)
+print(f"{n_region} praktijken met een spiegel; na het weglaten van de buitenste 10% aan beide kanten: {n_kept}")
+print(f"φ = {dutch.number(phi, 2)}, τ² = {tau2:.6f}, τ = {dutch.number(np.sqrt(tau2), 3)} ({spread_source})")
+z_funnel = np.array([1.959964 if confidence == 0.95 else 3.090232, 3.090232])
+limit_half = z_funnel * np.sqrt(1 / expected + tau2)
+limit_lower, limit_upper = 100 * np.exp(-limit_half), 100 * np.exp(limit_half)
+if x < 10:
+    significance_spread = "small_numbers"
+elif not adjusted:
+    significance_spread = significance  # no extra spread: the marks of step 7
+elif index > limit_upper[1]:
+    significance_spread = "higher_998"
+elif index < limit_lower[1]:
+    significance_spread = "lower_998"
+elif index > limit_upper[0]:
+    significance_spread = f"higher_{level_tag}"
+elif index < limit_lower[0]:
+    significance_spread = f"lower_{level_tag}"
+else:
+    significance_spread = "similar"
+print(f"grenzen bij E = {dutch.number(expected, 1)}: {dutch.number(limit_lower[0], 1)} tot "
+      f"{dutch.number(limit_upper[0], 1)} en {dutch.number(limit_lower[1], 1)} tot "
+      f"{dutch.number(limit_upper[1], 1)} (99,8%)")
+print(f"index {dutch.number(index, 1)}: alleen toeval: {significance_wording(significance)}; "
+      f"tegen de spreiding tussen praktijken: {significance_wording(significance_spread)}")
+
+# %% [markdown]
+# En weer naast spiegelkit (`compare_group` zet deze tekens in het hand-out; de kolommen `phi`,
+# `tau2` en `limit_*` laten zien waarmee).
+
+# %% tags=["spread-comparison"]
+spread_hand = {"phi": phi, "tau2": tau2, "limit_lower": limit_lower[0], "limit_upper": limit_upper[0],
+               "limit_lower_998": limit_lower[1], "limit_upper_998": limit_upper[1],
+               "significance": significance_spread}
+spread_comparison = pd.DataFrame({"met de hand": spread_hand,
+                                  "spiegelkit": {key: package[key] for key in spread_hand}})
+spread_numbers = [key for key in spread_hand if key != "significance"
+                  and np.isfinite(float(spread_hand[key]))]
+spread_comparison["verschil"] = [
+    abs(spread_comparison.at[key, "met de hand"] - spread_comparison.at[key, "spiegelkit"])
+    if key in spread_numbers else "" for key in spread_comparison.index]
+if x >= 10 and adjusted:
+    assert np.allclose(spread_comparison.loc[spread_numbers, "met de hand"].astype(float),
+                       spread_comparison.loc[spread_numbers, "spiegelkit"].astype(float),
+                       rtol=1e-9, atol=0), "de handberekening en spiegelkit verschillen"
+assert spread_comparison.at["significance", "met de hand"] == package["significance"], \
+    "de handberekening en spiegelkit zetten een ander teken"
+with pd.option_context("display.precision", 12):
+    display(spread_comparison)
+
+# %% [markdown]
+# ## Stap 10. Een kostenindicator: een andere marge
 #
 # Kosten zijn geen tellingen: de meeste patiënten kosten weinig, een enkeling duizenden euro's. Een
 # Poisson-interval past daarom niet. Het verwachte bedrag berekenen we wel net zo (stappen 1 tot en
@@ -306,8 +411,9 @@ pd.DataFrame({"z": z, "z · CV / √n": margin, "ondergrens index": cost_lower,
              index=[f"{level * 100:g}%".replace(".", ",") for level in levels]).T
 
 # %% [markdown]
-# De vergelijking met 100 gaat als in stap 7, zonder de regel voor kleine aantallen. Daarna weer
-# naast spiegelkit.
+# De vergelijking met 100 gaat als in stap 7, zonder de regel voor kleine aantallen (de tekens
+# van het hand-out zetten ook hier de spreiding tussen praktijken ertegen, zoals in stap 9, met
+# patiënten / CV² in plaats van E). Daarna weer naast spiegelkit.
 
 # %% tags=["cost-comparison"]
 if cost_lower[1] > 100:
@@ -324,7 +430,7 @@ else:
                            & (table["indicator"] == cost_indicator)].to_dict("records")
 cost_hand = {"expected": cost_expected, "observed": cost_observed, "index": cost_index,
              "lower": cost_lower[0], "upper": cost_upper[0], "lower_998": cost_lower[1],
-             "upper_998": cost_upper[1], "method": cost_method, "significance": cost_significance}
+             "upper_998": cost_upper[1], "method": cost_method, "significance_poisson": cost_significance}
 cost_comparison = pd.DataFrame({"met de hand": cost_hand,
                                 "spiegelkit": {key: cost_package[key] for key in cost_hand}})
 cost_comparison["verschil"] = [abs(cost_comparison.at[key, "met de hand"] - cost_comparison.at[key, "spiegelkit"])
@@ -332,8 +438,8 @@ cost_comparison["verschil"] = [abs(cost_comparison.at[key, "met de hand"] - cost
 assert np.allclose(cost_comparison.loc[numbers, "met de hand"].astype(float),
                    cost_comparison.loc[numbers, "spiegelkit"].astype(float), rtol=1e-9, atol=0), \
     "de handberekening en spiegelkit verschillen"
-assert (cost_comparison.loc[["method", "significance"], "met de hand"]
-        == cost_comparison.loc[["method", "significance"], "spiegelkit"]).all(), \
+assert (cost_comparison.loc[["method", "significance_poisson"], "met de hand"]
+        == cost_comparison.loc[["method", "significance_poisson"], "spiegelkit"]).all(), \
     "de handberekening en spiegelkit noemen een andere methode of uitkomst"
 print(f"{dutch.number(cost_index, 1)} ({dutch.number(cost_lower[0], 1)} tot "
       f"{dutch.number(cost_upper[0], 1)}): {significance_wording(cost_significance)}")
@@ -347,6 +453,10 @@ with pd.option_context("display.precision", 12):
 # * Breslow NE, Day NE. *Statistical methods in cancer research, volume II*. IARC, 1987 (methode van Byar).
 # * Public Health England. *Fingertips technical guidance*; R-pakket PHEindicatormethods
 #   (`calculate_ISRatio`): exact onder 10 gebeurtenissen, Byar vanaf 10; vergelijking met 95% en 99,8%.
+# * Spiegelhalter DJ. Handling over-dispersion of performance indicators. *Qual Saf Health Care*
+#   2005;14:347-351; R-pakket FunnelPlotR 0.6.0 (NHS-R Community): de spreiding tussen
+#   praktijken en de trechtergrenzen van stap 9.
+# * DerSimonian R, Laird N. Meta-analysis in clinical trials. *Control Clin Trials* 1986;7:177-188.
 # * Thompson SG, Barber JA. How should cost data in pragmatic randomised trials be analysed?
 #   *BMJ* 2000;320:1197-1200 (kosten: gemiddelde en normale benadering).
 # * De onderbouwing van elke `cost_cv` staat in `spiegelkit/data/indicators.yaml`; de functies in

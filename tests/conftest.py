@@ -4,8 +4,37 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+
+# The end-to-end layer: real kernels, papermill, browsers, JupyterLab, signals and Dask.
+# `make test` runs every test, `make test-fast` only the rest (in-process, on small data).
+E2E_MODULES = {"test_calculators_lab", "test_engine", "test_handout_browser", "test_manifest",
+               "test_methods_notebook", "test_offline_calculator", "test_run"}
+E2E_FIXTURES = {"browser", "page"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if (item.module.__name__ in E2E_MODULES
+                or E2E_FIXTURES & set(getattr(item, "fixturenames", ()))):
+            item.add_marker(pytest.mark.e2e)
 DATA = Path(__file__).parent / "data"
 REAL_DATA = ROOT.parent / "shared" / "data" / "real"
+
+
+DEMO_PARAMS = sorted((ROOT / "params").glob("*.yaml"))
+
+
+@pytest.fixture(scope="session")
+def demo_outputs(tmp_path_factory):
+    """One real batch run of every shipped demo group (papermill, nbconvert), shared by the
+    tests that only read its outputs: {group id: GroupResult} and the outputs folder."""
+    from spiegelkit.run.batch import run_groups
+
+    out = tmp_path_factory.mktemp("demo-outputs")
+    results = {r.group_id: r for r in run_groups(DEMO_PARAMS, out, progress=False)}
+    failed = [(g, r.error[-500:]) for g, r in results.items() if r.status != "ok"]
+    assert not failed, failed
+    return results, out
 
 
 @pytest.fixture

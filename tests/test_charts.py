@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 import pandas as pd
 import pytest
 
-from conftest import DATA
+from conftest import DATA, ROOT
 from spiegelkit.render import charts
 from spiegelkit.run.check import check_group
 from spiegelkit.analysis.compare import compare_group, compare_region
@@ -124,3 +124,50 @@ def test_dots_are_one_path_of_circles():
     assert [(float(x) + 2, float(y)) for x, y in moves] == [(10, 20), (50, 60)]
     assert path.get("d").count("a2 2 0 1 0") == 4  # two half circles each
     assert not math.isnan(float(moves[0][0]))
+
+
+@pytest.fixture(scope="module")
+def demo():
+    checked = check_group(ROOT / "params" / "hagro-amstelveen-noord.yaml")
+    params, data = checked.params, checked.data
+    return params, data, compare_group(data, params), compare_region(data, params.data_year)
+
+
+def test_captions_say_which_method_made_the_marks(mini, demo):
+    params, data, table, region = mini  # 4 practices, no spread known: chance alone
+    for chart in (charts.heatmap_chart(table, params.data_year),
+                  charts.spine_chart(table, region, params.data_year)):
+        assert "de spreiding tussen praktijken is onbekend, dus de tekens overschatten de " \
+               "verschillen" in chart.caption
+    params, data, table, region = demo  # 47 practices with a mirror: the spread estimated
+    domain = table.loc[table["statistic"] != "cost", "domain"].iloc[0]
+    for chart in (charts.heatmap_chart(table, params.data_year),
+                  charts.spine_chart(table, region, params.data_year, national=data.spread),
+                  charts.funnel_chart(table, region, params.data_year, domain, national=data.spread)):
+        assert ("De tekens houden rekening met de echte spreiding tussen praktijken, geschat uit "
+                "47 praktijken in de gegevensmap (Spiegelhalter)") in chart.caption
+
+
+def test_spine_bands_are_national_or_regional_and_say_so(mini, demo):
+    params, data, table, region = demo
+    national = charts.spine_chart(table, region, params.data_year, national=data.spread)
+    assert "middelste 50% en 90% van de praktijken in Nederland" in texts(national)
+    regional = charts.spine_chart(table, region, params.data_year)
+    assert "middelste 50% en 90% van 47 praktijken in de regio (de gegevensmap)" in texts(regional)
+    params, data, table, region = mini
+    assert region.empty  # 4 practices: no pretend region
+    assert "geen spreiding tussen praktijken bekend" in texts(charts.spine_chart(table, region, params.data_year))
+
+
+def test_funnels_draw_the_limits_the_marks_used(demo):
+    """With the spread, the 95% limit at E lies at 100 exp(1.959964 sqrt(1/E + tau2))."""
+    params, data, table, region = demo
+    domain = "farmacie"
+    chart = charts.funnel_chart(table, region, params.data_year, domain, national=data.spread)
+    assert "grenzen met de spreiding tussen praktijken, 95% en 99,8%" in chart.caption
+    assert "grijs vlak: middelste 90% van de praktijken in Nederland" in chart.caption
+    sizes, upper = charts._limit_curve(0.95, 1, 100, 1000, 0.04)
+    assert upper[0] == pytest.approx(100 * math.exp(1.959964 * math.sqrt(1 / 100 + 0.04)))
+    plain = charts.funnel_chart(table.drop(columns="significance_method"), region.iloc[:0],
+                                params.data_year, domain)
+    assert "exacte Poisson-grenzen (alleen toeval)" in plain.caption and "regio" not in plain.caption

@@ -10,13 +10,17 @@ expected values can be computed on paper:
   Klein: 50 x 100 + 30 x 500 = 20,000
 """
 
+import math
+
 import pandas as pd
 import pytest
 
-from conftest import DATA
+from conftest import DATA, ROOT
 from spiegelkit.inputs.catalogue import load_catalogue
+from spiegelkit.inputs.dataset import load_data
 from spiegelkit.run.check import check_group
-from spiegelkit.analysis.compare import compare_group, expected_by_indirect_standardisation, population_summary
+from spiegelkit.analysis.compare import (between_practice_spread, compare_group, compare_region,
+                                         expected_by_indirect_standardisation, population_summary)
 
 
 @pytest.fixture(scope="module")
@@ -101,3 +105,56 @@ def test_population_summary_shares(mini):
     assert linde["women"] == pytest.approx(40.0)  # 400 women of 1000
     assert linde["65-74"] == pytest.approx(40.0) and linde["20-64"] == pytest.approx(60.0)
     assert linde["65+"] == pytest.approx(40.0)
+
+
+# --- marks: against the spread between practices, or chance alone ------------------------
+
+def test_a_small_data_folder_without_a_known_spread_keeps_the_chance_alone_marks(mini):
+    params, data = mini  # 4 practices, and a catalogue of its own without between_practice_sd
+    table = compare_group(data, params)
+    assert set(table["significance_method"]) == {"poisson_unknown_spread"}
+    assert (table["significance"] == table["significance_poisson"]).all()
+    assert table["limit_lower"].isna().all()
+
+
+def test_a_small_data_folder_takes_the_national_spread_from_its_catalogue(mini, tmp_path):
+    """De Linde, antibiotica: 228 patients against 190 expected, index 120. Chance alone
+    (Byar 95%: 104.9 to 136.6) marks it higher. With the catalogue's spread tau = 0.2 the
+    limits at E = 190 are 100 exp(-/+ 1.959964 sqrt(1/190 + 0.04)) = 65.9 to 151.7: no mark."""
+    for name in ("practices", "population", "mirror", "reference"):
+        (tmp_path / f"{name}.csv").write_bytes((DATA / "mini" / f"{name}.csv").read_bytes())
+    catalogue = (DATA / "mini" / "indicators.yaml").read_text(encoding="utf-8")
+    catalogue = catalogue.replace("- id: antibiotica\n", "- id: antibiotica\n  between_practice_sd: 0.2\n")
+    (tmp_path / "indicators.yaml").write_text(catalogue, encoding="utf-8")
+    params, _ = mini
+    data = load_data(tmp_path)
+    row = compare_group(data, params).set_index(["agb", "indicator"]).loc[("01000001", "antibiotica")]
+    assert row["significance_method"] == "overdispersion_catalogue"
+    assert row["tau2"] == pytest.approx(0.04) and pd.isna(row["phi"])
+    half = 1.959964 * (1 / 190 + 0.04) ** 0.5
+    assert row["limit_lower"] == pytest.approx(100 * math.exp(-half), rel=1e-12)
+    assert row["limit_upper"] == pytest.approx(100 * math.exp(half), rel=1e-12)
+    assert row["significance_poisson"] == "higher_95" and row["significance"] == "similar"
+    assert row["significance_nl"] == "vergelijkbaar met verwacht"
+    assert (row["lower"], row["upper"]) == (pytest.approx(104.93, abs=0.01), pytest.approx(136.63, abs=0.01))
+
+
+def test_a_group_may_choose_the_chance_alone_marks():
+    checked = check_group(ROOT / "params" / "hagro-amstelveen-noord.yaml")
+    params = checked.params.model_copy(update={"options": checked.params.options.model_copy(
+        update={"significance": "poisson"})})
+    chosen = compare_group(checked.data, params)
+    default = compare_group(checked.data, checked.params)
+    assert set(chosen["significance_method"]) == {"poisson_chosen"}
+    assert (chosen["significance"] == chosen["significance_poisson"]).all()
+    assert set(default["significance_method"]) == {"overdispersion_data"}  # 47 practices
+    marked = {"higher_95", "lower_95", "higher_998", "lower_998"}
+    current = default[default["year"] == 2024]
+    assert current["significance"].isin(marked).sum() < current["significance_poisson"].isin(marked).sum() / 2
+    assert (default[["index", "lower", "upper"]].to_numpy() == chosen[["index", "lower", "upper"]].to_numpy()).all()
+
+
+def test_the_spread_is_estimated_only_from_20_practices_or_more(mini):
+    _, data = mini
+    assert between_practice_spread(data).empty
+    assert compare_region(data, 2024).empty  # 4 practices are no region to show

@@ -264,6 +264,7 @@ def test_lookback_at_a_first_meeting_and_without_newer_figures(hagro):
 
 # --- the meeting notebook ------------------------------------------------------------------
 
+@pytest.mark.e2e
 def test_meeting_notebook_runs_with_its_defaults_and_changes_no_record(tmp_path):
     records = {p: p.read_bytes() for p in (ROOT / "params" / "meetings").rglob("*.yaml")}
     out = tmp_path / "meeting_report.ipynb"

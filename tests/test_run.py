@@ -33,10 +33,9 @@ class ResourceCollector(HTMLParser):
 
 
 @pytest.fixture(scope="module")
-def demo_run(tmp_path_factory):
-    out = tmp_path_factory.mktemp("outputs")
-    [result] = run_groups([DEMO_GROUP], out, progress=False)
-    return result, out
+def demo_run(demo_outputs):
+    results, out = demo_outputs
+    return results[DEMO_GROUP.stem], out
 
 
 def test_demo_group_makes_notebook_and_handout(demo_run):

@@ -366,70 +366,7 @@ def test_normal_ratio_funnel():
 
 
 # --------------------------------------------------------------------------------------------
-# Overdispersion
-
-def test_overdispersion_random_effects_hand_example():
-    # [HAND] 20 practices of 100 patients, target 0.5: s = sqrt(0.25/100) = 0.05. Ten have
-    # 40 events (z = -2), ten 60 (z = +2); the 10th/90th percentiles are -2 and 2, so nothing is
-    # winsorised; phi = 4. w = 1/s^2 = 400: sum(w) - sum(w^2)/sum(w) = 8000 - 400 = 7600.
-    # tau2 = (20 * 4 - 19) / 7600 = 61/7600. Limits 0.5 -/+ z sqrt(0.0025 + tau2).
-    observed = [40] * 10 + [60] * 10
-    limits = stats.overdispersion_adjusted_limits(observed, [100] * 20, target=0.5)
-    tau2 = 61 / 7600
-    assert limits["phi"].iloc[0] == approx(4.0)
-    assert limits["tau2"].iloc[0] == approx(tau2)
-    assert limits["lower"].iloc[0] == approx(0.5 - Z95 * math.sqrt(0.0025 + tau2))
-    assert limits["upper"].iloc[0] == approx(0.5 + Z95 * math.sqrt(0.0025 + tau2))
-    assert limits["units"].iloc[0] == 20
-
-
-def test_overdispersion_winsorises_an_outlier():
-    # [HAND] 21 practices of 100, target 0.5: ten at z = -1 (45 events), ten at z = +1 (55),
-    # one at z = +10 (100). Sorted z: ten -1, ten +1, 10. Linear percentiles: index 0.1*20 = 2
-    # -> -1, index 0.9*20 = 18 -> +1. The outlier counts as 1: phi = 1,
-    # tau2 = (21 - 20) / (21*400 - 400) = 1/8000.
-    observed = [45] * 10 + [55] * 10 + [100]
-    limits = stats.overdispersion_adjusted_limits(observed, [100] * 21, target=0.5, at=[100, 400])
-    assert limits["phi"].iloc[0] == approx(1.0)
-    assert limits["tau2"].iloc[0] == approx(1 / 8000)
-    assert limits["upper"].tolist() == approx([0.5 + Z95 * math.sqrt(0.0025 + 1 / 8000),
-                                               0.5 + Z95 * math.sqrt(0.000625 + 1 / 8000)])
-
-
-def test_overdispersion_without_extra_spread_equals_plain_funnel():
-    observed = [50] * 25
-    adjusted = stats.overdispersion_adjusted_limits(observed, [100] * 25)
-    plain = stats.funnel_limits([100] * 25, 0.5, method="normal")
-    assert adjusted["tau2"].iloc[0] == 0.0
-    assert adjusted["lower"].to_numpy() == approx(plain["lower"].to_numpy())
-
-
-def test_overdispersion_refuses_a_small_group():
-    with pytest.raises(ValueError, match="a group of 3-5 practices cannot estimate overdispersion"):
-        stats.overdispersion_adjusted_limits([10, 12, 30, 8], [100, 110, 120, 90])
-
-
-# --------------------------------------------------------------------------------------------
 # Within the group
-
-def test_group_heterogeneity_hand_examples():
-    # [HAND] O = 10, 20, 30 against E = 20 each: X^2 = (100 + 0 + 100)/20 = 10, df 2,
-    # P(chi2_2 > 10) = exp(-10/2)
-    result = stats.group_heterogeneity([10, 20, 30], [20, 20, 20])
-    assert (result.statistic, result.df) == (approx(10.0), 2)
-    assert result.p_value == approx(math.exp(-5))
-    # [HAND] O = 30, 10 against E = 10, 10: fitted 20, 20, X^2 = 10, df 1,
-    # P(chi2_1 > 10) = erfc(sqrt(10/2))
-    result = stats.group_heterogeneity(pd.Series([30, 10]), pd.Series([10.0, 10.0]))
-    assert result.p_value == approx(math.erfc(math.sqrt(5)))
-    assert result.method.startswith("Pearson chi-square")
-
-
-def test_group_heterogeneity_flags_small_numbers():
-    result = stats.group_heterogeneity([3, 4, 12], [3.0, 5.0, 10.0])
-    assert "fewer than 5 events" in result.caveat
-    assert "2 practice(s) with fewer than 10 events" in result.caveat
-
 
 def test_differs_from_rest_of_group_matches_r_poisson_test():
     # [R-POISSON-TEST] Fredericia (11 cases, 800 person-years) against the other three cities

@@ -63,3 +63,25 @@ def test_pinned_first_and_dropped_never(table):
     selected = [p.indicator for p in points if p.selected]
     assert selected == ["statines", "antibiotica"]
     assert points[0].pinned and "opioiden" not in [p.indicator for p in points]
+
+
+def test_a_practice_apart_from_the_rest_of_the_group():
+    """B carries no mark against expected (say its interval was wide), but has 1,000 events
+    for 1,667 expected (index 60) while A and C have 1,000 for 699 each (index 143): B's
+    rate ratio against the rest, 0.60 / 1.43 = 0.42, is far beyond chance."""
+    table = rows("antibiotica", [143, 60, 143], ["similar"] * 3, observed=[1000.0] * 3)
+    [point] = talking_points(table, 2024, count=3)
+    assert point.kind == "apart" and point.practices == ["B"]
+    assert point.question.startswith("B wijkt af van de rest van de groep bij antibiotica: "
+                                     "index 60, tegen 143 bij de andere praktijken samen.")
+
+
+def test_the_spread_between_practices_keeps_a_small_gap_from_counting_as_apart():
+    """Index 90 against 110 for the others, on 10,000 events each: beyond chance alone
+    (|ln 0.82| = 0.20 against 1.96 x 0.012), but not once practices really differ with a
+    spread tau = 0.15 (1.96 x sqrt(0.0225 x 1.5) = 0.36)."""
+    table = rows("antibiotica", [110, 90, 110], ["similar"] * 3, observed=[10000.0] * 3)
+    [point] = talking_points(table, 2024, count=3)
+    assert point.kind == "apart" and point.practices == ["B"]
+    spread = table.assign(significance_method="overdispersion_catalogue", tau2=0.15 ** 2)
+    assert talking_points(spread, 2024, count=3) == []

@@ -269,6 +269,7 @@ def test_care_cost_widget_refuses_an_unknown_target():
 # The notebook
 # --------------------------------------------------------------------------------------
 
+@pytest.mark.e2e
 @pytest.mark.parametrize("parameters", [{}, {"params_file": str(FTO_DIEMEN)}], ids=["defaults", "params-file"])
 def test_calculators_notebook_runs_top_to_bottom(tmp_path, parameters):
     import papermill

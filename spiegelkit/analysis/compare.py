@@ -15,7 +15,9 @@ import numpy as np
 import pandas as pd
 
 from spiegelkit import stats
-from spiegelkit.analysis.indices import compare_with_expected
+from spiegelkit.analysis.indices import (compare_with_expected, equivalent_count,
+                                         significance_against_spread)
+from spiegelkit.dutch import significance_wording
 from spiegelkit.inputs.dataset import MirrorData
 from spiegelkit.inputs.params import GroupParams
 
@@ -68,23 +70,55 @@ def shown_agbs(params: GroupParams) -> set[str]:
     return {p.agb for p in params.practices}
 
 
-def compare_practices(data: MirrorData, agbs: list[str], confidence: float = 0.95) -> pd.DataFrame:
+SIGNIFICANCE_METHODS = (
+    "overdispersion_data",  # tau2 estimated from the data folder's practices (phi > 1)
+    "overdispersion_catalogue",  # the catalogue's national between-practice spread
+    "poisson_no_overdispersion",  # estimated from the data folder: no extra spread (phi <= 1)
+    "poisson_unknown_spread",  # neither: chance alone, which overstates differences
+    "poisson_chosen",  # options.significance = poisson
+)
+"""What made a row's marks (column ``significance_method``), in the order of preference."""
+
+
+def compare_practices(data: MirrorData, agbs: list[str], confidence: float = 0.95,
+                      significance: str = "overdispersion") -> pd.DataFrame:
     """Observed, expected, index and interval per practice x year x indicator (no labels).
 
-    Computed once per data, practices and confidence: a group's handout versions and the
-    groups of one region share it (each caller gets its own copy).
+    Computed once per data, practices, confidence and significance: a group's handout
+    versions and the groups of one region share it (each caller gets its own copy).
 
     Columns: agb, year, indicator, the catalogue columns, observed, denominator, expected,
     expected_source ("bron" or "standaardisatie"), value and expected_value (in the
     indicator's unit), and from :func:`spiegelkit.stats.compare_with_expected`: index,
-    lower, upper, lower_998, upper_998, significance, significance_nl, small_numbers,
-    method, confidence.
+    lower, upper, lower_998, upper_998 (the practice's own confidence interval, the
+    "marge"), small_numbers, method, confidence; then the marks:
+
+    - ``significance``, ``significance_nl``, ``judgement``: with ``significance=
+      "overdispersion"`` (the default) against funnel limits widened by the real spread
+      between practices (:func:`spiegelkit.analysis.indices.significance_against_spread`),
+      where that spread is known: estimated per indicator and year from the practices of
+      the data folder when at least 20 have a mirror (:func:`between_practice_spread`), else
+      the catalogue's ``between_practice_sd``; otherwise, and with ``"poisson"``, whether
+      100 lies outside the practice's own 95% / 99.8% interval (chance alone).
+    - ``significance_poisson``: the chance-alone code, always.
+    - ``significance_method``: one of :data:`SIGNIFICANCE_METHODS`; ``tau2``, ``phi`` and
+      ``spread_units`` (practices the spread was estimated from; NaN from the catalogue);
+      ``limit_lower``, ``limit_upper``, ``limit_lower_998``, ``limit_upper_998``: the
+      adjusted limits in index units (NaN where the marks are chance alone).
     """
-    return _compare_practices(data, tuple(agbs), confidence).copy()
+    stats._common._choose("significance", significance, ("overdispersion", "poisson"))
+    return _compare_practices(data, tuple(agbs), confidence, significance).copy()
 
 
 @functools.lru_cache(maxsize=32)
-def _compare_practices(data: MirrorData, agbs: tuple[str, ...], confidence: float) -> pd.DataFrame:
+def _compare_practices(data: MirrorData, agbs: tuple[str, ...], confidence: float,
+                       significance: str) -> pd.DataFrame:
+    table = _poisson_table(data, agbs, confidence).copy()
+    return _with_marks(table, data, confidence, significance)
+
+
+@functools.lru_cache(maxsize=32)
+def _poisson_table(data: MirrorData, agbs: tuple[str, ...], confidence: float) -> pd.DataFrame:
     mirror = data.mirror[data.mirror["agb"].isin(agbs)].copy()
     population = data.population[data.population["agb"].isin(agbs)]
     computed = expected_by_indirect_standardisation(population, data.reference)
@@ -121,24 +155,132 @@ def _compare_practices(data: MirrorData, agbs: tuple[str, ...], confidence: floa
     return table.reset_index(drop=True)
 
 
+def _mirror_agbs(data: MirrorData) -> list[str]:
+    return list(data.practices.loc[data.practices["has_mirror"].astype(bool), "agb"])
+
+
+def between_practice_spread(data: MirrorData) -> pd.DataFrame:
+    """The spread between the data folder's practices per indicator and year.
+
+    Only when at least :data:`spiegelkit.stats.MIN_UNITS_FOR_OVERDISPERSION` (20) practices
+    have a mirror (a ROS holding its region's mirrors): a group of 3 to 5 practices cannot
+    estimate it. Per indicator and year with at least 20 practices with a value,
+    :func:`spiegelkit.stats.overdispersed_funnel` (statistic "ratio", log transform: the
+    z-score sqrt(E) log(O/E), outer deciles truncated) on the practices' observed and
+    expected values; costs on their equivalent count
+    (:func:`spiegelkit.analysis.indices.equivalent_count`).
+
+    Returns
+    -------
+    DataFrame with indicator, year, units, phi, tau2, adjusted (phi > 1); empty when the
+    data folder holds fewer than 20 practices with a mirror.
+    """
+    return _between_practice_spread(data).copy()
+
+
+@functools.lru_cache(maxsize=8)
+def _between_practice_spread(data: MirrorData) -> pd.DataFrame:
+    columns = ["indicator", "year", "units", "phi", "tau2", "adjusted"]
+    agbs = _mirror_agbs(data)
+    if len(agbs) < stats.MIN_UNITS_FOR_OVERDISPERSION:
+        return pd.DataFrame(columns=columns)
+    table = _poisson_table(data, tuple(agbs), 0.95)
+    usable = table["index"].notna() & (table["expected"] > 0)
+    rows = []
+    for (indicator, year), part in table[usable].groupby(["indicator", "year"], sort=False):
+        if len(part) < stats.MIN_UNITS_FOR_OVERDISPERSION:
+            continue
+        count = _equivalent_counts(part, data)
+        funnel = stats.overdispersed_funnel(part["index"].to_numpy() / 100 * count, count,
+                                            "ratio", transform="log")
+        phi, tau2 = float(funnel["phi"].iloc[0]), float(funnel["tau2"].iloc[0])
+        if np.isfinite(phi) and np.isfinite(tau2):
+            rows.append(dict(indicator=indicator, year=int(year), units=len(part), phi=phi,
+                             tau2=tau2, adjusted=bool(funnel["adjusted"].iloc[0])))
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _equivalent_counts(rows: pd.DataFrame, data: MirrorData) -> np.ndarray:
+    """:func:`equivalent_count` of each row, with its indicator's cost CV."""
+    cost_cv = rows["indicator"].map(data.catalogue.set_index("id")["cost_cv"])
+    counts = rows["expected"].to_numpy(float)
+    cost = rows["statistic"].eq("cost").to_numpy()
+    if cost.any():
+        costs = equivalent_count("cost", 1.0, rows["denominator"].to_numpy(float),
+                                 cost_cv.to_numpy(float))
+        counts = np.where(cost, costs, counts)
+    return counts
+
+
+def _with_marks(table: pd.DataFrame, data: MirrorData, confidence: float,
+                significance: str) -> pd.DataFrame:
+    """The marks of :func:`compare_practices`: against the spread where known."""
+    table["significance_poisson"] = table["significance"]
+    n = len(table)
+    method = np.full(n, "poisson_chosen", dtype=object)
+    tau2, phi, units = np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan)
+    if significance == "overdispersion":
+        spread = _between_practice_spread(data).set_index(["indicator", "year"])
+        key = pd.MultiIndex.from_arrays([table["indicator"], table["year"].astype(int)])
+        found = spread.reindex(key)
+        estimated = found["units"].notna().to_numpy()
+        adjusted = found["adjusted"].fillna(False).astype(bool).to_numpy()
+        national = table["indicator"].map(data.catalogue.set_index("id")["between_practice_sd"]
+                                          if "between_practice_sd" in data.catalogue else {})
+        national = pd.to_numeric(national, errors="coerce").to_numpy()
+        method[:] = "poisson_unknown_spread"
+        method[~estimated & np.isfinite(national)] = "overdispersion_catalogue"
+        method[estimated] = np.where(adjusted[estimated], "overdispersion_data",
+                                     "poisson_no_overdispersion")
+        tau2 = np.where(estimated, found["tau2"].to_numpy(float), national ** 2)
+        phi = found["phi"].to_numpy(float)
+        units = found["units"].to_numpy(float)
+    table["significance_method"] = method
+    table["tau2"], table["phi"], table["spread_units"] = tau2, phi, units
+    for column in ("limit_lower", "limit_upper", "limit_lower_998", "limit_upper_998"):
+        table[column] = np.nan
+    use = np.isin(method, ["overdispersion_data", "overdispersion_catalogue"])
+    use &= table["index"].notna().to_numpy()
+    if use.any():
+        rows = table[use]
+        count = _equivalent_counts(rows, data)
+        marks = significance_against_spread(rows["index"], count, tau2[use], confidence,
+                                            small_numbers=rows["small_numbers"].astype(bool))
+        marks.index = rows.index
+        table.loc[use, "significance"] = marks["significance"]
+        for column in ("limit_lower", "limit_upper", "limit_lower_998", "limit_upper_998"):
+            table.loc[use, column] = marks[column]
+        table.loc[use, "significance_nl"] = significance_wording(table.loc[use, "significance"])
+        table.loc[use, "judgement"] = [
+            stats.significance_judgement(code, polarity)
+            for code, polarity in zip(table.loc[use, "significance"], table.loc[use, "polarity"])]
+    return table
+
+
 def compare_group(data: MirrorData, params: GroupParams, focus: str | None = None) -> pd.DataFrame:
     """:func:`compare_practices` for the group's practices, with a ``practice`` label column.
 
     `focus` is the AGB code of the practice a per-practice version is made for.
     """
     agbs = [p.agb for p in params.practices]
-    table = compare_practices(data, agbs, params.options.confidence)
+    table = compare_practices(data, agbs, params.options.confidence, params.options.significance)
     table.insert(1, "practice", table["agb"].map(practice_labels(params, data, focus)))
     return table
 
 
-def compare_region(data: MirrorData, year: int, confidence: float = 0.95) -> pd.DataFrame:
+def compare_region(data: MirrorData, year: int, confidence: float = 0.95,
+                   significance: str = "overdispersion") -> pd.DataFrame:
     """Every practice with a mirror in the data folder, for one year: the regional context.
 
     Rows carry no names: the region appears in charts only as anonymous points and ranges.
+    Empty unless the data folder holds at least 20 practices with a mirror
+    (:data:`spiegelkit.stats.MIN_UNITS_FOR_OVERDISPERSION`): a handful of practices is no
+    region to compare with.
     """
-    agbs = list(data.practices.loc[data.practices["has_mirror"].astype(bool), "agb"])
-    table = compare_practices(data, agbs, confidence)
+    agbs = _mirror_agbs(data)
+    table = compare_practices(data, agbs, confidence, significance)
+    if len(agbs) < stats.MIN_UNITS_FOR_OVERDISPERSION:
+        table = table.iloc[:0]
     return table[table["year"] == year].reset_index(drop=True)
 
 

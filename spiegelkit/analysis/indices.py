@@ -14,6 +14,7 @@ from spiegelkit.stats._common import (COST_CV_DEFAULT, COST_METHOD, OUTER_CONFID
                                       POLARITIES, SMALL_NUMBERS_THRESHOLD, _choose, _reject, _vectorise,
                                       _z)
 from spiegelkit.stats.intervals import _poisson_methods
+from spiegelkit.stats.overdispersion import overdispersed_ratio_limits
 from spiegelkit.stats.ratios import standardised_cost_ratio, standardised_ratio
 from spiegelkit.stats.significance import significance_band, significance_judgement
 
@@ -101,3 +102,53 @@ def compare_with_expected(observed, expected, statistic, denominator=None,
         "small_numbers": small & ~missing, "method": method, "confidence": confidence,
         "judgement": significance_judgement(codes, polarity),
     }, index=index)
+
+
+def equivalent_count(statistic, expected, denominator, cost_cv=None):
+    """The count whose Poisson variation equals the chance variation of a practice's index.
+
+    For counts (proportion, rate) the expected count itself; for costs ``persons / cv^2``,
+    since a total of ``n`` per-person costs with coefficient of variation ``cv`` has a
+    relative variance of ``cv^2 / n``, as a Poisson count ``E`` has ``1 / E``. On this scale
+    z = sqrt(E) log(index / 100) is the practice's z-score for every statistic, so that the
+    between-practice spread of counts and costs is estimated and applied alike.
+    """
+    expected = np.asarray(expected, dtype=float)
+    if statistic != "cost":
+        return expected
+    cv = np.asarray(COST_CV_DEFAULT if cost_cv is None else cost_cv, dtype=float)
+    cv = np.where(np.isnan(cv), COST_CV_DEFAULT, cv)
+    return np.asarray(denominator, dtype=float) / cv ** 2
+
+
+def significance_against_spread(index, count, tau2, confidence=0.95, small_numbers=None):
+    """Marks against funnel limits that allow for the real spread between practices.
+
+    A practice is higher (lower) than expected when its index lies above (below) the
+    overdispersion-adjusted limits around 100 at its size, ``100 exp(-/+ z sqrt(1/E + tau2))``
+    (:func:`spiegelkit.stats.overdispersed_ratio_limits`, FunnelPlotR's log/SHMI method;
+    ``E`` from :func:`equivalent_count`). Codes as :func:`significance_band`: at 99.8% too
+    gives ``_998``; exactly on a limit is within.
+
+    Returns
+    -------
+    DataFrame with ``significance`` and the limits in index units: ``limit_lower``,
+    ``limit_upper`` (at ``confidence``), ``limit_lower_998``, ``limit_upper_998``.
+    """
+    index = np.asarray(index, dtype=float)
+    count = np.asarray(count, dtype=float)
+    tau2 = np.broadcast_to(np.asarray(tau2, dtype=float), index.shape)
+    usable = (count > 0) & np.isfinite(tau2) & np.isfinite(index)
+    safe_count = np.where(usable, count, 1.0)
+    safe_tau2 = np.where(usable, tau2, 0.0)
+    lower, upper = overdispersed_ratio_limits(safe_count, safe_tau2, confidence)
+    lower_998, upper_998 = overdispersed_ratio_limits(safe_count, safe_tau2, OUTER_CONFIDENCE)
+    limits = {name: np.where(usable, np.asarray(v) * 100, np.nan) for name, v in (
+        ("limit_lower", lower), ("limit_upper", upper),
+        ("limit_lower_998", lower_998), ("limit_upper_998", upper_998))}
+    with np.errstate(divide="ignore", invalid="ignore"):
+        codes = significance_band(index / limits["limit_upper"], index / limits["limit_lower"], 1.0,
+                                  confidence, lower_998=index / limits["limit_upper_998"],
+                                  upper_998=index / limits["limit_lower_998"],
+                                  small_numbers=small_numbers)
+    return pd.DataFrame({"significance": codes, **limits})

@@ -6,8 +6,16 @@ a log scale) it is:
 
 - **similarity**: every practice with enough events lies on the same side of expected;
 - **difference**: one or more practices differ clearly from expected, not all alike;
-- **spread**: the practices differ more among themselves than chance allows
-  (:func:`spiegelkit.stats.group_heterogeneity`).
+- **apart**: one practice without a mark of its own (not clearly different from expected)
+  differs from the rest of the group, more than chance and the real
+  spread between practices allow: :func:`spiegelkit.stats.differs_from_rest_of_group` (exact,
+  chance alone) and, with the indicator's between-practice variance tau2 (the one the marks
+  use; 0 for chance-alone marks), ``|ln(rate ratio)| > z sqrt(1/O + 1/O_rest + tau2 (1 +
+  1/(k-1)))``: the practice's own true index and the pooled index of the other k-1 each vary
+  between practices.
+
+The clarity of "similarity" and "difference" comes from the table's significance codes, so
+the marks' method (against the spread between practices, or chance alone) decides them too.
 
 Indicators the GP influences (prescribing, referrals, diagnostics, ...) are preselected;
 context indicators (population make-up, costs) only when the facilitator pins them. Every
@@ -21,20 +29,24 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from scipy.stats import norm
+
 from spiegelkit import dutch, stats
 from spiegelkit.inputs.catalogue import FOLLOW_UPS
 
 CLARITY = {"higher_998": 2.0, "lower_998": 2.0, "higher_95": 1.0, "lower_95": 1.0}
 SIMILARITY_BONUS = 1.2  # a pattern shared by the whole group is worth a conversation
-SPREAD_P_VALUE = 0.001  # heterogeneity must be this clear before spread counts
+SPREAD_METHODS = {"overdispersion_data", "overdispersion_catalogue"}  # marks that allow for tau2
 
 QUESTIONS = {
     "similarity": "Alle praktijken liggen {direction} dan verwacht bij {title} (index {low} tot {high}). "
                   "Is dit een gedeelde werkwijze, of past het bij de populatie in deze regio?",
     "difference": "Bij {title} {verb} {who} {direction} dan verwacht (index {indices}). "
                   "Hoe komt dat, en wat doen de andere praktijken anders?",
-    "spread": "De praktijken verschillen onderling sterk bij {title} (index {low} tot {high}). "
-              "Wat verklaart het verschil, en wat kan de groep van elkaar leren?",
+    "apart": "{who} wijkt af van de rest van de groep bij {title}: index {own}, tegen {rest} bij "
+             "de andere praktijken samen. Wat doet {who} anders, en wat kan de groep daarvan leren?",
+    "pinned": "Hoe liggen de praktijken bij {title} (index {low} tot {high}), en wat wil de groep "
+              "daarover afspreken?",
 }
 DIRECTIONS = {1: "hoger", -1: "lager"}
 
@@ -46,7 +58,7 @@ class TalkingPoint:
     indicator: str
     title: str
     domain: str
-    kind: str  # similarity | difference | spread
+    kind: str  # similarity | difference | apart | pinned (no notable pattern)
     question: str
     follow_up: str  # Dutch wording of the fitting follow-up
     follow_up_type: str  # catalogue id: fto, dto, specialists, ggz, providers, none
@@ -100,11 +112,9 @@ def _best_point(rows: pd.DataFrame) -> TalkingPoint | None:
         differing = enough[clarity > 0]
         score = float((clarity * log_index.abs()).max())
         candidates.append(("difference", score, list(differing["practice"])))
-    if len(enough) >= 3 and enough["statistic"].iloc[0] != "cost":
-        test = stats.group_heterogeneity(enough["observed"], enough["expected"])
-        if test.p_value < SPREAD_P_VALUE:
-            score = float(np.log(enough["index"].max() / enough["index"].min()))
-            candidates.append(("spread", score, list(enough["practice"])))
+    apart = _apart_from_the_rest(enough)
+    if apart is not None:
+        candidates.append(apart)
     if not candidates:
         return None
     kind, score, practices = max(candidates, key=lambda c: c[1])
@@ -113,9 +123,35 @@ def _best_point(rows: pd.DataFrame) -> TalkingPoint | None:
     return _point(rows, kind, score, practices)
 
 
+def _apart_from_the_rest(enough: pd.DataFrame):
+    """("apart", score, [practice]) for the practice furthest from the rest of the group
+    that differs from it beyond chance and the spread between practices, or None."""
+    if len(enough) < 3 or enough["statistic"].iloc[0] == "cost":
+        return None
+    confidence = float(enough["confidence"].iloc[0]) if "confidence" in enough else 0.95
+    rest = stats.differs_from_rest_of_group(enough["observed"].to_numpy(float),
+                                            enough["expected"].to_numpy(float), confidence)
+    tau2 = 0.0
+    if "significance_method" in enough and enough["significance_method"].isin(SPREAD_METHODS).all():
+        tau2 = float(enough["tau2"].iloc[0])
+    k = len(enough)
+    observed, rest_observed = rest["observed"].to_numpy(), rest["observed"].sum() - rest["observed"].to_numpy()
+    with np.errstate(divide="ignore"):
+        se = np.sqrt(1 / observed + 1 / rest_observed + tau2 * (1 + 1 / (k - 1)))
+        distance = np.abs(np.log(rest["rate_ratio"].to_numpy(float)))
+    beyond = rest["differs"].fillna(False).to_numpy(bool) & np.isfinite(distance)
+    beyond &= ~enough["significance"].isin(set(CLARITY)).to_numpy()  # marked: a "difference"
+    beyond &= distance > norm.ppf(0.5 + confidence / 2) * se
+    if not beyond.any():
+        return None
+    best = int(np.argmax(np.where(beyond, distance, -1)))
+    clarity = 2.0 if distance[best] > norm.ppf(0.5 + stats.OUTER_CONFIDENCE / 2) * se[best] else 1.0
+    return "apart", clarity * float(distance[best]), [enough["practice"].iloc[best]]
+
+
 def _plain_point(rows: pd.DataFrame) -> TalkingPoint:
     """A pinned indicator without a notable pattern: ask about it all the same."""
-    return _point(rows, "spread", 0.0, list(rows["practice"]))
+    return _point(rows, "pinned", 0.0, list(rows["practice"]))
 
 
 def _point(rows: pd.DataFrame, kind: str, score: float, practices: list[str]) -> TalkingPoint:
@@ -126,7 +162,11 @@ def _point(rows: pd.DataFrame, kind: str, score: float, practices: list[str]) ->
         same_side = chosen[np.sign(np.log(chosen["index"] / 100)) == direction]
         chosen = same_side if len(same_side) else chosen
         practices = list(chosen["practice"])
+    others = rows[~rows["practice"].isin(practices) & ~rows["small_numbers"].astype(bool)]
+    rest_index = (100 * others["observed"].sum() / others["expected"].sum()
+                  if len(others) and others["expected"].sum() > 0 else np.nan)
     question = QUESTIONS[kind].format(
+        own=", ".join(dutch.number(i) for i in chosen["index"]), rest=dutch.number(rest_index),
         title=_in_sentence(first["title"]), verb="ligt" if len(practices) == 1 else "liggen",
         direction=DIRECTIONS[direction], who=_join(practices),
         indices=", ".join(dutch.number(i) for i in chosen["index"]),

@@ -69,6 +69,10 @@ class Indicator(BaseModel):
     # Coefficient of variation of the annual cost per person: the width of a cost indicator's
     # interval (stats.standardised_cost_ratio). Cost indicators only; default COST_CV_DEFAULT.
     cost_cv: Annotated[float, Field(gt=0)] | None = Field(None, validate_default=True)
+    # National between-practice spread: the standard deviation of the log index between
+    # practices beyond chance (tau, so tau2 = its square), used for the marks when the data
+    # folder has too few practices to estimate it. An assumption: see data/SOURCES.md.
+    between_practice_sd: Annotated[float, Field(ge=0, le=2)] | None = None
 
     @field_validator("cost_cv")
     @classmethod

@@ -30,6 +30,7 @@ class MirrorData:
     mirror: pd.DataFrame
     reference: pd.DataFrame
     catalogue: pd.DataFrame
+    spread: pd.DataFrame | None = None  # optional: national percentiles of practice indices
 
     @property
     def years(self) -> list[int]:
@@ -114,7 +115,7 @@ def _cross_problems(folder: Path, tables: dict, catalogue: pd.DataFrame) -> list
                 row=rows[0], field="agb",
                 hint=f"add {agb} to {_file(folder, 'practices')} or correct the code",
             ))
-    for name in ("mirror", "reference"):
+    for name in ("mirror", "reference", "spread"):
         table = tables[name]
         unknown = ~table["indicator"].isin(known_ind)
         for ind in sorted(set(table.loc[unknown, "indicator"])):

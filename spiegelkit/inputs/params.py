@@ -44,6 +44,9 @@ class Options(BaseModel):
     talking_points: int = Field(4, ge=3, le=5, description="how many talking points to preselect")
     pinned: list[str] = Field([], description="indicator ids always discussed, in this order")
     dropped: list[str] = Field([], description="indicator ids never preselected")
+    significance: Literal["overdispersion", "poisson"] = Field("overdispersion", description=(
+        "what the marks test: 'overdispersion' against the real spread between practices "
+        "(Spiegelhalter), 'poisson' against chance alone (overstates differences)"))
 
 
 class AgendaItem(BaseModel):
@@ -116,6 +119,8 @@ HINTS = {
     "agb": "write the AGB code as 8 digits in quotes, e.g. \"01001234\" (without quotes YAML "
            "reads it as a number and the leading zero is lost)",
     "confidence": "use 0.95 or 0.998",
+    "significance": "use overdispersion (the default: against the real spread between "
+                    "practices) or poisson (chance alone)",
     "group_type": "use one of: " + ", ".join(GROUP_TYPES),
     "practices": "list the practices under 'practices:', each as '- agb: \"01001234\"'",
     "mirror_cutoff": "write the date as \"2014-01-01\" (year-month-day, in quotes)",

@@ -65,13 +65,22 @@ TABLES: dict[str, list[Column]] = {
         Column("sex", "sex"),
         Column("rate", "number", minimum=0, meaning="national rate per patient per year"),
     ],
+    "spread": [  # optional: the national distribution of practice indices
+        Column("indicator", "text"),
+        Column("year", "year"),
+        *(Column(f"p{q}", "number", minimum=0, meaning=f"{q}th percentile of the practices' "
+                 "indices (100 = as expected) in the Netherlands") for q in (5, 25, 50, 75, 95)),
+    ],
 }
+OPTIONAL_TABLES = {"spread"}
+"""Tables a data folder may leave out: read as empty, without a problem."""
 
 KEYS: dict[str, list[str]] = {
     "practices": ["agb"],
     "population": ["agb", "year", "age_band", "sex"],
     "mirror": ["agb", "year", "indicator"],
     "reference": ["indicator", "year", "age_band", "sex"],
+    "spread": ["indicator", "year"],
 }
 
 
@@ -275,6 +284,8 @@ def _duplicate_problems(raw: pd.DataFrame, name: str, file: str) -> list[Problem
 def read_table(folder: Path, name: str) -> tuple[pd.DataFrame, list[Problem]]:
     """Find, read and convert data table `name` in `folder`, with every problem found."""
     path = find_table(folder, name)
+    if path is None and name in OPTIONAL_TABLES:
+        return _typed(pd.DataFrame(columns=[c.name for c in TABLES[name]]), TABLES[name]), []
     if path is None:
         return (pd.DataFrame(columns=[c.name for c in TABLES[name]]), [Problem(
             display_path(folder / f"{name}.csv"), f"the {name} table is missing",

@@ -36,6 +36,53 @@ HEAT = colormaps["PuOr_r"]
 LEGEND_SIZE = 11.0
 
 
+MARKS = {  # significance code -> (mark, css class); readable in grayscale. The one owner:
+    # charts, tables and the appendix all read it (the heatmap leaves "similar" unmarked).
+    "higher_998": ("▲▲", "sk-higher"),
+    "higher_95": ("▲", "sk-higher"),
+    "similar": ("●", "sk-similar"),
+    "lower_95": ("▼", "sk-lower"),
+    "lower_998": ("▼▼", "sk-lower"),
+    "small_numbers": ("–", "sk-small"),
+}
+
+MARK_METHODS = {  # analysis.compare.SIGNIFICANCE_METHODS -> what made the marks, in Dutch
+    "overdispersion_data": "de tekens houden rekening met de echte spreiding tussen praktijken, "
+                           "geschat uit {units} praktijken in de gegevensmap (Spiegelhalter)",
+    "overdispersion_catalogue": "de tekens houden rekening met de landelijke spreiding tussen "
+                                "praktijken uit de indicatorcatalogus (een aanname; Spiegelhalter)",
+    "poisson_no_overdispersion": "de tekens toetsen alleen toeval (Poisson/Byar): de praktijken in "
+                                 "de gegevensmap verschillen niet meer dan toeval",
+    "poisson_unknown_spread": "de tekens toetsen alleen toeval (Poisson/Byar): de spreiding tussen "
+                              "praktijken is onbekend, dus de tekens overschatten de verschillen",
+    "poisson_chosen": "de tekens toetsen alleen toeval (Poisson/Byar), zoals de groep koos; zo "
+                      "overschatten ze de verschillen",
+}
+
+
+def mark(code: str) -> str:
+    """The mark of a significance code ('' for none)."""
+    return MARKS.get(code, ("", ""))[0]
+
+
+def marks_method(rows: pd.DataFrame) -> str:
+    """One Dutch sentence on what made the marks of `rows` (a comparison table's rows)."""
+    if "significance_method" not in rows or rows.empty:
+        return MARK_METHODS["poisson_unknown_spread"]
+    parts = []
+    for method, part in rows.groupby("significance_method", sort=False):
+        units = part["spread_units"].dropna() if "spread_units" in part else pd.Series(dtype=float)
+        count = (f"{int(units.min())}" if units.min() == units.max() else
+                 f"{int(units.min())} tot {int(units.max())}") if len(units) else "de"
+        parts.append((MARK_METHODS.get(method, method).format(units=count), len(part)))
+    parts.sort(key=lambda p: -p[1])
+    text = parts[0][0]
+    if len(parts) > 1:
+        text += "; bij een deel van de indicatoren: " + "; ".join(
+            p[0].removeprefix("de tekens ") for p in parts[1:])
+    return text[0].upper() + text[1:]
+
+
 @dataclass(frozen=True, repr=False)
 class Chart:
     """A drawn chart: SVG, alt text and caption; displays as an HTML figure."""
@@ -179,8 +226,6 @@ def forest_chart(table: pd.DataFrame, year: int, domain: str | None = None,
     return Chart(canvas.svg(), alt, f"Index per indicator, {where.lower()}, {year}")
 
 
-MARKS = {"higher_998": "▲▲", "higher_95": "▲", "lower_95": "▼", "lower_998": "▼▼",
-         "similar": "", "small_numbers": "–"}
 
 
 def _heat_colour(index: float) -> str:
@@ -220,7 +265,8 @@ def heatmap_chart(table: pd.DataFrame, year: int, focus: str | None = None) -> C
             small = row["significance"] == "small_numbers"
             fill = "#eeeeee" if small else _heat_colour(row["index"])
             canvas.rect(left + j * cell_w, y, cell_w, cell_h, fill=fill, stroke="#fff")
-            label = f"{dutch.number(row['index'])} {MARKS.get(row['significance'], '')}".strip()
+            shown = "" if row["significance"] == "similar" else mark(row["significance"])
+            label = f"{dutch.number(row['index'])} {shown}".strip()
             canvas.text(left + (j + 0.5) * cell_w, y + cell_h * 0.72, label, size=10,
                         anchor="middle", fill="#fff" if _dark(fill) else "#000")
         if i and domains[indicator] != domains[indicators[i - 1]]:
@@ -232,23 +278,44 @@ def heatmap_chart(table: pd.DataFrame, year: int, focus: str | None = None) -> C
            f"de praktijken {', '.join(practices)} naast elkaar. Oranje is hoger, paars lager dan "
            f"verwacht; ▲ en ▼ markeren duidelijke verschillen. {_notable(current)}")
     return Chart(canvas.svg(), alt, f"Overzicht: index per indicator en praktijk, {year} "
-                                       "(▲/▼ duidelijk hoger/lager, – te weinig gebeurtenissen)")
+                                       "(▲/▼ duidelijk hoger/lager, – te weinig gebeurtenissen). "
+                                       f"{marks_method(current)}.")
+
+
+def context_bands(region: pd.DataFrame, national: pd.DataFrame | None, year: int,
+                  indicators: list[str]) -> tuple[pd.DataFrame, str]:
+    """The 5th, 25th, 75th and 95th percentiles of practices' indices per indicator (columns
+    0.05, 0.25, 0.75, 0.95) and, in Dutch, whose: the national distribution (the data
+    folder's ``spread`` table) where given, else the region (the data folder's practices,
+    which compare_region gives only when there are at least 20), else none."""
+    if national is not None and len(national):
+        rows = national[(national["year"] == year) & national["indicator"].isin(indicators)]
+        if len(rows):
+            bands = rows.set_index("indicator")[["p5", "p25", "p75", "p95"]].astype(float)
+            bands.columns = [0.05, 0.25, 0.75, 0.95]
+            return bands, "van de praktijken in Nederland"
+    if len(region):
+        bands = region[region["indicator"].isin(indicators)].groupby("indicator")["index"].quantile(
+            [0.05, 0.25, 0.75, 0.95]).unstack()
+        return bands, f"van {region['agb'].nunique()} praktijken in de regio (de gegevensmap)"
+    return pd.DataFrame(columns=[0.05, 0.25, 0.75, 0.95]), ""
 
 
 def spine_chart(table: pd.DataFrame, region: pd.DataFrame, year: int,
-                practices: list[str] | None = None) -> Chart:
-    """Each practice against the region, one panel per practice sharing the indicator labels.
+                practices: list[str] | None = None, national: pd.DataFrame | None = None) -> Chart:
+    """Each practice against the practices of the Netherlands (or the region), one panel per
+    practice sharing the indicator labels.
 
-    Grey bands are the middle 50% and 90% of the region's practices; the marker is the
-    practice (filled triangle up/down: clearly higher/lower than expected; open circle: not
-    clearly different); the line at 100 is expected.
+    Grey bands are the middle 50% and 90% of practices (:func:`context_bands`: national
+    percentiles from the ``spread`` table, else the data folder's practices when there are
+    at least 20); the marker is the practice (filled triangle up/down: clearly higher/lower
+    than expected; open circle: not clearly different); the line at 100 is expected.
     """
     current = table[table["year"] == year]
     practices = practices or _practices(current)
     indicators = list(dict.fromkeys(current["indicator"]))
     titles = dict(zip(current["indicator"], current["title"]))
-    spread = region[region["indicator"].isin(indicators)].groupby("indicator")["index"].quantile(
-        [0.05, 0.25, 0.75, 0.95]).unstack()
+    spread, whose = context_bands(region, national, year, indicators)
     low = min(current["index"].min(), spread.min().min() if len(spread) else 100)
     high = max(current["index"].max(), spread.max().max() if len(spread) else 100)
     label_w, gap, row_h = 230.0, 12.0, 15.0
@@ -285,13 +352,15 @@ def spine_chart(table: pd.DataFrame, region: pd.DataFrame, year: int,
             canvas.marker(marker, x(row["index"]), y, 4.2 if marker != "o" else 3.4,
                           fill="#000" if marker != "o" else "#fff", stroke="#000")
     canvas.text(label_w + (canvas.width - label_w) / 2, bottom + 36,
-                f"index (100 = zoals verwacht); grijs: middelste 50% en 90% van "
-                f"{region['agb'].nunique()} praktijken in de regio", size=10, anchor="middle")
+                f"index (100 = zoals verwacht); grijs: middelste 50% en 90% {whose}" if whose
+                else "index (100 = zoals verwacht); geen spreiding tussen praktijken bekend",
+                size=10, anchor="middle")
+    against = whose.removeprefix("van ") if whose else "100 (geen spreiding tussen praktijken bekend)"
     alt = (f"Ruggengraatgrafiek {year}: per indicator de index van "
-           f"{', '.join(practices)} tegen de spreiding in de regio. "
+           f"{', '.join(practices)} tegen de spreiding {whose or 'van geen andere praktijken'}. "
            f"{_notable(current[current['practice'].isin(practices)])}")
-    return Chart(canvas.svg(), alt, f"Naast de regio, {year} (▲/▼ duidelijk hoger/lager dan "
-                                       "verwacht, ○ niet duidelijk)")
+    return Chart(canvas.svg(), alt, f"Naast {against}, {year} (▲/▼ duidelijk hoger/lager dan "
+                                       f"verwacht, ○ niet duidelijk). {marks_method(current)}.")
 
 
 FUNNEL_SIZES = np.geomspace(1, 1e6, 241)  # expected counts, 40 per decade
@@ -315,11 +384,28 @@ def _panel_origins(count: int, columns: int, panel_w: float, panel_h: float, top
     return [(10 + (k % columns) * panel_w, top + (k // columns) * panel_h) for k in range(count)]
 
 
+OVERDISPERSED = {"overdispersion_data", "overdispersion_catalogue"}
+
+
+def _limit_curve(level: float, bound: int, low: float, high: float,
+                 tau2: float | None) -> tuple[np.ndarray, np.ndarray]:
+    """A funnel's limit from size low to high: with the spread between practices (tau2) as
+    the marks use it, or exact Poisson (chance alone)."""
+    if tau2 is None or not np.isfinite(tau2):
+        return _funnel_line(level, bound, low, high)
+    sizes = np.geomspace(low, high, 80)
+    return sizes, np.asarray(stats.overdispersed_ratio_limits(sizes, tau2, level)[bound]) * 100
+
+
 def funnel_chart(table: pd.DataFrame, region: pd.DataFrame, year: int, domain: str,
-                 focus: str | None = None, confidence: float = 0.95) -> Chart | None:
+                 focus: str | None = None, confidence: float = 0.95,
+                 national: pd.DataFrame | None = None) -> Chart | None:
     """Funnel plots per indicator: index against expected events, with 95% and 99.8%
-    control limits around 100 (exact Poisson, Spiegelhalter). Costs get no funnel.
-    Grey dots are the other practices of the data folder (the region)."""
+    control limits around 100: those the marks used, so with the spread between practices
+    (Spiegelhalter, ``tau2`` of the table's rows) where the marks allow for it, else exact
+    Poisson. Costs get no funnel. Grey dots are the practices of the data folder (the
+    region, only when there are at least 20); a grey band is the middle 90% of the
+    practices in the Netherlands (the ``spread`` table), when given."""
     current = table[(table["year"] == year) & (table["domain"] == domain)
                     & (table["statistic"] != "cost")]
     indicators = list(dict.fromkeys(current["indicator"]))
@@ -331,8 +417,8 @@ def funnel_chart(table: pd.DataFrame, region: pd.DataFrame, year: int, domain: s
     columns = min(3, len(indicators))
     panel_w, plot_h = (WIDTH - 20) / columns, 120.0
     panel_h = 34 + plot_h + 34
-    keys = practice_keys(style) + [Key("regio", GREY), Key("95%-grens", marker=None, dash="5 3"),
-                                   Key("99,8%-grens", marker=None, dash="1.5 2.5")]
+    keys = practice_keys(style) + ([Key("regio", GREY)] if len(region) else []) + [
+        Key("95%-grens", marker=None, dash="5 3"), Key("99,8%-grens", marker=None, dash="1.5 2.5")]
     title = f"Trechters: {DOMAINS.get(domain, domain).lower()}, {year}"
     head = TITLE_HEIGHT
     top = head + legend_height(len(keys)) + 6
@@ -343,6 +429,11 @@ def funnel_chart(table: pd.DataFrame, region: pd.DataFrame, year: int, domain: s
     points = current.dropna(subset=["expected", "index"])
     panels = dict(tuple(points.groupby("indicator", sort=False)))
     spread = dict(tuple(region.dropna(subset=["expected", "index"]).groupby("indicator", sort=False)))
+    bands, _ = context_bands(region.iloc[:0], national, year, indicators)
+    spreads = {}
+    if "significance_method" in current:
+        adjusted = current[current["significance_method"].isin(OVERDISPERSED)]
+        spreads = dict(zip(adjusted["indicator"], adjusted["tau2"].astype(float)))
     for (ox, oy), indicator in zip(_panel_origins(len(indicators), columns, panel_w, panel_h, top),
                                    indicators):
         here = panels.get(indicator, points.iloc[:0])
@@ -366,9 +457,12 @@ def funnel_chart(table: pd.DataFrame, region: pd.DataFrame, year: int, domain: s
         canvas.text((left + right) / 2, plot_top + plot_h + 27, "verwacht aantal", size=9,
                     anchor="middle")
         canvas.rect(left, plot_top, right - left, plot_h, fill="none", stroke="#bbb")
+        if indicator in bands.index:
+            band_low, band_high = (float(np.clip(v, y.low, y.high)) for v in bands.loc[indicator, [0.05, 0.95]])
+            canvas.rect(left, y(band_high), right - left, y(band_low) - y(band_high), fill="#eeeeee")
         for level, dash in ((0.95, "5 3"), (0.998, "1.5 2.5")):
             for bound in (0, 1):
-                sizes, v = _funnel_line(level, bound, low, high)
+                sizes, v = _limit_curve(level, bound, low, high, spreads.get(indicator))
                 canvas.path(x(sizes), np.where(y.contains(v), y(v), np.nan), stroke="#000",
                             width=1.0, stroke_dasharray=dash)
         canvas.line(left, y(100), right, y(100), width=1.2)
@@ -378,11 +472,17 @@ def funnel_chart(table: pd.DataFrame, region: pd.DataFrame, year: int, domain: s
             canvas.marker(look.marker, x(r["expected"]), y(r["index"]), look.radius,
                           fill=look.colour, stroke="#000", stroke_width=0.5,
                           opacity=look.opacity if look.opacity < 1 else None)
+    limits = ("grenzen met de spreiding tussen praktijken" if spreads and len(spreads) == len(indicators)
+              else "exacte Poisson-grenzen (alleen toeval)" if not spreads
+              else "grenzen met de spreiding tussen praktijken, of exact Poisson waar die onbekend is")
+    context = [f"grijze punten: {region['agb'].nunique()} praktijken in de regio"] if len(region) else []
+    context += ["grijs vlak: middelste 90% van de praktijken in Nederland"] if len(bands) else []
     alt = (f"Trechtergrafieken ({DOMAINS.get(domain, domain)}, {year}): per indicator de index van "
-           f"elke praktijk tegen het verwachte aantal, met de grenzen waarbinnen toeval blijft. "
-           f"Grijze punten zijn de andere praktijken in de regio. {_notable(current)}")
+           f"elke praktijk tegen het verwachte aantal, met de {limits}. "
+           f"{'; '.join(context).capitalize() + '. ' if context else ''}{_notable(current)}")
     return Chart(canvas.svg(), alt, f"Trechters: {DOMAINS.get(domain, domain).lower()}, {year} "
-                                       "(exacte Poisson-grenzen, 95% en 99,8%)")
+                                       f"({limits}, 95% en 99,8%{'; ' if context else ''}"
+                                       f"{'; '.join(context)}). {marks_method(current)}.")
 
 
 def trend_chart(table: pd.DataFrame, domain: str, focus: str | None = None) -> Chart | None:

@@ -29,15 +29,6 @@ from spiegelkit.render.facilitation import agenda_html, attendance_html, complia
 from spiegelkit.render.html import Html, join_html, render, source_line
 
 
-MARKS = {  # significance code -> (mark, css class); readable in grayscale
-    "higher_998": ("▲▲", "sk-higher"),
-    "higher_95": ("▲", "sk-higher"),
-    "similar": ("●", "sk-similar"),
-    "lower_95": ("▼", "sk-lower"),
-    "lower_998": ("▼▼", "sk-lower"),
-    "small_numbers": ("–", "sk-small"),
-}
-
 @dataclass
 class Handout:
     """Everything one handout (group or per-practice version) is made from."""
@@ -122,7 +113,9 @@ class Handout:
             "cover.html.j2", params=self.params, group_type=GROUP_TYPES[self.params.group_type],
             practices=self._practices(), lag=self.params.meeting_date.year - self.year,
             source=source_line(self.data), confidence=dutch.confidence_text(self.params.options.confidence),
-            focus=self.focus)
+            focus=self.focus, marks_method=charts.marks_method(self.current),
+            spread_marks=bool(self.current.get("significance_method", pd.Series(dtype=str))
+                              .isin(charts.OVERDISPERSED).any()))
 
     def lookback(self) -> Html:
         """The previous meeting's agreements and how their indicators moved since."""
@@ -167,7 +160,8 @@ class Handout:
         """One heatmap of all indices, and a spine chart per practice against the region."""
         practices = [self.focus] if self.focus in set(self.current["practice"]) else None
         return join_html(charts.heatmap_chart(self.table, self.year, focus=self.focus),
-                         charts.spine_chart(self.table, self.region, self.year, practices))
+                         charts.spine_chart(self.table, self.region, self.year, practices,
+                                            national=self.data.spread))
 
     def talking_points(self) -> Html:
         """The preselected talking points as questions, and the runners-up."""
@@ -185,7 +179,8 @@ class Handout:
                 render("domain_heading.html.j2", title=DOMAINS.get(domain, domain)),
                 self._comparison_table(rows[rows["year"] == self.year]),
                 charts.forest_chart(rows, self.year, domain, focus=self.focus),
-                charts.funnel_chart(rows, self.region, self.year, domain, focus=self.focus),
+                charts.funnel_chart(rows, self.region, self.year, domain, focus=self.focus,
+                                    national=self.data.spread),
                 charts.trend_chart(rows, domain, focus=self.focus),
                 render("changes.html.j2", year=self.year, changes=changes[
                     changes["indicator"].isin(set(rows["indicator"]))].to_dict("records")),
@@ -198,7 +193,7 @@ class Handout:
         for r in current[["indicator", "practice", "title", "unit", "follow_up", "value",
                           "statistic", "index", "lower", "upper", "significance",
                           "significance_nl"]].to_dict("records"):
-            mark, css = MARKS.get(r["significance"], ("", ""))
+            mark, css = charts.MARKS.get(r["significance"], ("", ""))
             row = indicators.setdefault(r["indicator"], dict(
                 title=r["title"], unit=r["unit"], cells={},
                 follow_up="" if r["follow_up"] == "none" else FOLLOW_UPS[r["follow_up"]]))
@@ -208,6 +203,7 @@ class Handout:
         methods = sorted(set(current["method"]))
         return render("comparison.html.j2", indicators=list(indicators.values()),
                       practices=practices, focus=self.focus, methods=methods, year=self.year,
+                      marks_method=charts.marks_method(current),
                       confidence=dutch.confidence_text(self.params.options.confidence))
 
     def costs(self) -> Html:
@@ -254,9 +250,12 @@ class Handout:
         stem = variant_stem(self.params.focus_agb)
         return join_html(
             render("appendix.html.j2", rows=current.to_dict("records"), focus=self.focus,
-                   marks=MARKS, methods=methods, year=self.year,
+                   marks=charts.MARKS, methods=methods, year=self.year,
                    confidence=dutch.confidence_text(self.params.options.confidence),
-                   region_size=int(self.region["agb"].nunique())),
+                   marks_method=charts.marks_method(current),
+                   methods_used=set(current.get("significance_method", [])),
+                   region_size=int(self.region["agb"].nunique()),
+                   national=self.data.spread is not None and len(self.data.spread) > 0),
             download_links(data_table(self.table, self.shown_agbs), stem))
 
 

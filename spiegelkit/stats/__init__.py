@@ -23,9 +23,9 @@ against the national value    where the target falls against the 95% and 99.8% i
 funnel plot limits            exact binomial/Poisson with Spiegelhalter's interpolation, or the
                               normal approximation (:func:`funnel_limits`); random-effects
                               overdispersion (:func:`overdispersion_adjusted_limits`)
-within the group              Pearson chi-square homogeneity test (:func:`group_heterogeneity`);
-                              each practice against the rest, exact conditional binomial test
-                              (:func:`differs_from_rest_of_group`)
+within the group              each practice against the rest, exact conditional binomial test
+                              (:func:`differs_from_rest_of_group`; the talking points add the
+                              spread between practices to it)
 ============================  =================================================================
 
 Counts below :data:`SMALL_NUMBERS_THRESHOLD` (10) are flagged as small numbers and get no
@@ -36,8 +36,9 @@ verdict. Significance wording is neutral Dutch ("hoger dan verwacht"); words tha
 from spiegelkit.stats._common import (COST_CV_DEFAULT, DSR_METHOD, MIN_UNITS_FOR_OVERDISPERSION,
                                       OUTER_CONFIDENCE, POISSON_METHODS, POLARITIES,
                                       SIGNIFICANCE_CODES, SMALL_NUMBERS_THRESHOLD, WILSON_METHOD)
-from spiegelkit.stats.funnels import FUNNEL_METHODS, funnel_limits, overdispersion_adjusted_limits
-from spiegelkit.stats.group import HeterogeneityTest, differs_from_rest_of_group, group_heterogeneity
+from spiegelkit.stats.funnels import FUNNEL_METHODS, funnel_limits
+from spiegelkit.stats.overdispersion import overdispersed_funnel, overdispersed_ratio_limits
+from spiegelkit.stats.group import differs_from_rest_of_group
 from spiegelkit.stats.intervals import poisson_interval, wilson_interval
 from spiegelkit.stats.ratios import (directly_standardised_rate, indirectly_standardised_expected,
                                      standardised_cost_ratio, standardised_ratio)
@@ -47,8 +48,9 @@ __all__ = [
     "COST_CV_DEFAULT", "DSR_METHOD", "FUNNEL_METHODS", "MIN_UNITS_FOR_OVERDISPERSION",
     "OUTER_CONFIDENCE", "POISSON_METHODS", "POLARITIES", "SIGNIFICANCE_CODES",
     "SMALL_NUMBERS_THRESHOLD", "WILSON_METHOD",
-    "HeterogeneityTest", "differs_from_rest_of_group", "directly_standardised_rate",
-    "funnel_limits", "group_heterogeneity", "indirectly_standardised_expected", "overdispersion_adjusted_limits", "poisson_interval",
+    "differs_from_rest_of_group", "directly_standardised_rate",
+    "funnel_limits", "indirectly_standardised_expected",
+    "overdispersed_funnel", "overdispersed_ratio_limits", "poisson_interval",
     "significance_band", "significance_judgement", "standardised_cost_ratio",
     "standardised_ratio", "wilson_interval",
 ]

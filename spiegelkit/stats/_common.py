@@ -26,10 +26,7 @@ POISSON_METHODS = {"exact": "exact Poisson (Garwood)", "byar": "Byar"}
 """Interval methods for counts, by the name ``method`` takes; "auto" picks one per count."""
 DSR_METHOD = "Dobson, Byar limits for the total count"
 COST_METHOD = "normal approximation, CV {cv}"
-HETEROGENEITY_METHOD = "Pearson chi-square test of homogeneity of standardised ratios"
 REST_OF_GROUP_METHOD = "exact conditional binomial test, Clopper-Pearson interval"
-OVERDISPERSION_METHOD = ("Spiegelhalter random-effects overdispersion, "
-                         "{trim:.0%} winsorised z-scores")
 
 POLARITIES = {
     "high_is_good": {"higher": "better", "lower": "worse"},

@@ -1,4 +1,5 @@
-"""Funnel plot limits: exact with Spiegelhalter's interpolation, normal, overdispersed."""
+"""Funnel plot limits: exact with Spiegelhalter's interpolation, or normal (overdispersed: see
+:mod:`spiegelkit.stats.overdispersion`)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from spiegelkit.stats._common import _vectorise, _reject, _z, _choose, MIN_UNITS_FOR_OVERDISPERSION, OVERDISPERSION_METHOD
-
+from spiegelkit.stats._common import _choose, _reject, _vectorise, _z
 
 
 def _interpolated_quantile(distribution, p):
@@ -116,7 +116,7 @@ def funnel_limits(size, target, confidence: float = 0.95, statistic: str = "prop
     -----
     The limits assume every unit has the target as its true value: they show how far units
     scatter by chance alone. Real institutions usually scatter more (overdispersion), see
-    :func:`overdispersion_adjusted_limits`. With a very small size the discreteness of
+    :func:`spiegelkit.stats.overdispersed_funnel`. With a very small size the discreteness of
     counts can put an exact limit on the wrong side of the target; no unit can be judged
     there.
 
@@ -137,103 +137,3 @@ def funnel_limits(size, target, confidence: float = 0.95, statistic: str = "prop
     return _funnel_frame(shape, dict(size=n, target=t, lower=lower, upper=upper,
                                      confidence=confidence, statistic=statistic,
                                      method=chosen.description))
-
-
-def _funnel_variance(target, statistic):
-    return target * (1 - target) if statistic == "proportion" else target
-
-
-def overdispersion_adjusted_limits(observed, size, target=None, confidence: float = 0.95,
-                                   statistic: str = "proportion", trim: float = 0.1,
-                                   at=None) -> pd.DataFrame:
-    """Funnel limits widened for overdispersion between units (random-effects model).
-
-    Real practices differ more than chance alone allows (case mix, coding, local services).
-    Spiegelhalter's additive random-effects adjustment estimates that extra between-unit
-    variance ``tau^2`` from the spread of all units and adds it to every unit's sampling
-    variance. It needs a national distribution of practices: a group of 3 to 5 practices
-    cannot estimate overdispersion, so fewer than :data:`MIN_UNITS_FOR_OVERDISPERSION` (20)
-    units raise an error.
-
-    Parameters
-    ----------
-    observed : array or Series
-        Events (proportion: patients with the characteristic; ratio: observed events) of
-        every unit in the national distribution.
-    size : array or Series
-        Denominators (proportion) or expected events (ratio) of the same units.
-    target : float, optional
-        The target; default the pooled value ``sum(observed) / sum(size)``.
-    confidence : float, default 0.95
-    statistic : {"proportion", "ratio"}, default "proportion"
-    trim : float, default 0.1
-        Fraction winsorised at each end of the z-scores before estimating the
-        overdispersion (10%: z-scores beyond the 10th and 90th percentiles are set to those
-        percentiles), so that outlying units do not inflate it.
-    at : scalar, array or Series, optional
-        Sizes at which to give the limits; default the units' own sizes.
-
-    Returns
-    -------
-    DataFrame
-        Columns ``size, target, lower, upper, phi, tau2, units, confidence, statistic,
-        method``; ``phi`` is the overdispersion ratio (mean squared winsorised z-score) and
-        ``tau2`` the between-unit variance (0 when ``units * phi <= units - 1``).
-
-    Notes
-    -----
-    On the natural scale, with ``s_i = sqrt(V(target) / size_i)``, ``z_i = (y_i - target) /
-    s_i`` and weights ``w_i = 1 / s_i^2``::
-
-        phi  = mean(winsorised z^2)
-        tau2 = max(0, (I phi - (I - 1)) / (sum(w) - sum(w^2) / sum(w)))
-        limits = target -/+ z_conf * sqrt(s^2 + tau2)
-
-    Percentiles are linear interpolations between order statistics (numpy's default, R's
-    type 7).
-
-    References
-    ----------
-    Spiegelhalter DJ. Funnel plots for comparing institutional performance. Stat Med
-    2005;24:1185-1202.
-    Spiegelhalter DJ. Handling over-dispersion of performance indicators. Qual Saf Health
-    Care 2005;14:347-351.
-    DerSimonian R, Laird N. Meta-analysis in clinical trials. Control Clin Trials
-    1986;7:177-188.
-    """
-    z = _z(confidence)
-    _choose("statistic", statistic, tuple(FUNNEL_METHODS))
-    if not 0 <= trim < 0.5:
-        raise ValueError(f"trim must be a fraction from 0 to 0.5, such as 0.1 (got {trim!r})")
-    a, shape = _vectorise(observed=observed, size=size)
-    o, n = a["observed"], a["size"]
-    units = int(np.size(o))
-    if units < MIN_UNITS_FOR_OVERDISPERSION:
-        raise ValueError(f"overdispersion needs a national distribution of at least "
-                         f"{MIN_UNITS_FOR_OVERDISPERSION} units (got {units}); a group of 3-5 "
-                         f"practices cannot estimate overdispersion")
-    _reject(np.isnan(o) | np.isnan(n), "observed and size must not be missing",
-            "missing value", shape)
-    _reject(o < 0, "observed must not be negative", "{:g}", shape, o)
-    _reject(n <= 0, "size must be greater than zero", "{:g}", shape, n)
-    if statistic == "proportion":
-        _reject(o > n, "observed must not exceed the denominator", "{:g} > {:g}", shape, o, n)
-    t = float(o.sum() / n.sum()) if target is None else float(target)
-    variance = _funnel_variance(t, statistic)
-    if variance <= 0:
-        raise ValueError(f"the target {t:g} leaves no variation to compare (all or no events)")
-    s = np.sqrt(variance / n)
-    scores = (o / n - t) / s
-    low, high = np.quantile(scores, [trim, 1 - trim])
-    phi = float(np.mean(np.clip(scores, low, high) ** 2))
-    w = 1 / s**2
-    tau2 = max(0.0, (units * phi - (units - 1)) / (w.sum() - (w**2).sum() / w.sum()))
-
-    sizes, _, at_shape = (n, t, shape) if at is None else _funnel_inputs(at, t, statistic)
-    margin = z * np.sqrt(variance / sizes + tau2)
-    lower, upper = t - margin, t + margin
-    upper = np.clip(upper, 0, 1) if statistic == "proportion" else upper
-    return _funnel_frame(at_shape, dict(
-        size=sizes, target=t, lower=np.maximum(lower, 0), upper=upper, phi=phi, tau2=tau2,
-        units=units, confidence=confidence, statistic=statistic,
-        method=OVERDISPERSION_METHOD.format(trim=trim)))

@@ -1,84 +1,14 @@
-"""Within the group: homogeneity of the practices' ratios, each against the rest."""
+"""Within the group: each practice's ratio against the pooled ratio of the rest."""
 
 from __future__ import annotations
-
-from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from spiegelkit.stats.significance import significance_band
-from spiegelkit.stats._common import _vectorise, _reject, _z, SMALL_NUMBERS_THRESHOLD, HETEROGENEITY_METHOD, REST_OF_GROUP_METHOD
+from spiegelkit.stats._common import _vectorise, _reject, _z, SMALL_NUMBERS_THRESHOLD, REST_OF_GROUP_METHOD
 
-
-
-class HeterogeneityTest(NamedTuple):
-    """Result of :func:`group_heterogeneity`."""
-
-    statistic: float
-    df: int
-    p_value: float
-    method: str
-    caveat: str
-
-
-def group_heterogeneity(observed, expected) -> HeterogeneityTest:
-    """Do the standardised ratios of the practices differ more than chance allows?
-
-    Parameters
-    ----------
-    observed : array or Series
-        Observed events per practice, ``>= 0``.
-    expected : array or Series
-        Expected events per practice from indirect standardisation, ``> 0``.
-
-    Returns
-    -------
-    HeterogeneityTest
-        ``statistic, df, p_value, method, caveat``. A small p-value says the practices'
-        ratios differ more than Poisson chance would make them; it does not say which
-        practice differs (see :func:`differs_from_rest_of_group`).
-
-    Notes
-    -----
-    Under the hypothesis that all practices share one ratio ``R = sum(O) / sum(E)``, practice
-    ``i`` expects ``R E_i`` events, and::
-
-        X^2 = sum((O_i - R E_i)^2 / (R E_i)),  df = k - 1
-
-    is referred to the chi-square distribution. The approximation is rough when some
-    practice expects fewer than 5 events; the caveat then says so. Method label:
-    ``"Pearson chi-square test of homogeneity of standardised ratios"``.
-
-    References
-    ----------
-    Breslow NE, Day NE. Statistical methods in cancer research, volume II. IARC; 1987,
-    section 3.4 (test for homogeneity of SMRs).
-    """
-    a, shape = _vectorise(observed=observed, expected=expected)
-    o, e = a["observed"], a["expected"]
-    _reject(np.isnan(o) | np.isnan(e), "observed and expected must not be missing",
-            "missing value", shape)
-    _reject(o < 0, "observed must not be negative", "{:g}", shape, o)
-    _reject(e <= 0, "expected must be greater than zero", "{:g}", shape, e)
-    if np.size(o) < 2:
-        raise ValueError("a heterogeneity test needs at least 2 practices")
-    df = int(np.size(o)) - 1
-    if o.sum() == 0:
-        return HeterogeneityTest(np.nan, df, np.nan, HETEROGENEITY_METHOD,
-                                 "no events in any practice: nothing to compare")
-    fitted = e * o.sum() / e.sum()
-    statistic = float(np.sum((o - fitted) ** 2 / fitted))
-    caveats = []
-    if (fitted < 5).any():
-        caveats.append("some practices expect fewer than 5 events: the chi-square "
-                       "approximation is rough")
-    if (o < SMALL_NUMBERS_THRESHOLD).any():
-        caveats.append(f"{int((o < SMALL_NUMBERS_THRESHOLD).sum())} practice(s) with fewer than "
-                       f"{SMALL_NUMBERS_THRESHOLD} events")
-    return HeterogeneityTest(statistic, df, float(stats.chi2.sf(statistic, df)),
-                             HETEROGENEITY_METHOD, "; ".join(caveats))
 
 
 def differs_from_rest_of_group(observed, expected, confidence: float = 0.95) -> pd.DataFrame:

@@ -6,12 +6,17 @@ real data. Everything the generator knows is data in ``spiegelkit/data``:
 - ``demo_region.yaml``: groups, practices (AGB, name, solo/duo/groep) and profiles
   (students, asylum centre, nursing home, rural) with their effect on the population;
 - ``demo_calibration.csv``: per indicator the national value in 2022 and its source, the
-  age-sex curve, the yearly trend and how much practices vary;
+  age-sex curve, the yearly trend and drift; how much practices vary (sd_i below) is the
+  catalogue's ``between_practice_sd`` (``indicators.yaml``);
 - ``demo_age_curves.csv``: relative age-sex curves of the count indicators, given at a few
   anchor age bands and interpolated log-linearly in between;
 - ``vektis2015_national_cost_rates.csv``: age-sex curves of the cost indicators
   (Bron: Vektis, Open Databestand Zvw 2015);
 - ``vektis2015_national_population.csv``: the national age-sex structure.
+
+Besides the region's four tables the demo ships ``spread.csv``: percentiles of the indices
+of :data:`NATIONAL_SAMPLE` further fictitious practices drawn from the same model, the
+demo's stand-in for a national distribution of practices.
 
 The model, per practice p, year y and indicator i:
 
@@ -30,12 +35,15 @@ All randomness comes from one ``numpy.random.default_rng(seed)``, drawn in a fix
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import yaml
 
+from spiegelkit.inputs.catalogue import load_catalogue
+from spiegelkit.inputs.problems import raise_for_errors
 from spiegelkit.inputs.tables import AGE_BANDS, SEXES
 from spiegelkit.outputs import write_csv
 from spiegelkit.inputs.params import GROUP_TYPES
@@ -57,22 +65,35 @@ def load_calibration() -> pd.DataFrame:
     """National value, curve and variation per indicator, in catalogue order."""
     calibration = pd.read_csv(DATA / "demo_calibration.csv")
     calibration["expected_given"] = calibration["expected_given"].astype(str).str.lower().eq("true")
-    statistic = {i["id"]: i["statistic"] for i in load_indicators()}
+    catalogue = load_indicators()
+    statistic = dict(zip(catalogue["id"], catalogue["statistic"]))
     missing = sorted(set(statistic) - set(calibration["indicator"]))
     if missing:
         raise ValueError(f"no demo calibration for indicator(s) {', '.join(missing)}: add a row "
                          "per indicator to spiegelkit/data/demo_calibration.csv")
     calibration["statistic"] = calibration["indicator"].map(statistic)
+    # How much practices vary is the catalogue's national between-practice spread: one
+    # assumption, used both to draw the demo and, for real groups, to make the marks.
+    calibration["practice_sd"] = calibration["indicator"].map(
+        dict(zip(catalogue["id"], catalogue["between_practice_sd"]))).fillna(0.0)
     return calibration.set_index("indicator").loc[list(statistic)].reset_index()
 
 
-def load_indicators() -> list[dict]:
-    """The indicator catalogue shipped with spiegelkit, as a list of entries."""
-    return yaml.safe_load((DATA / "indicators.yaml").read_text(encoding="utf-8"))
+def load_indicators() -> pd.DataFrame:
+    """The indicator catalogue shipped with spiegelkit, validated by the catalogue loader
+    (one row per indicator, in catalogue order); raises InputError if it has errors."""
+    catalogue, problems = load_catalogue()
+    raise_for_errors(problems)
+    return catalogue
 
 
 def national_structure() -> pd.Series:
     """Share of the national insured population in each age band and sex (Vektis 2015)."""
+    return _national_structure().copy()
+
+
+@functools.lru_cache(maxsize=1)
+def _national_structure() -> pd.Series:
     insured = pd.read_csv(DATA / "vektis2015_national_population.csv")
     years = insured.set_index(["age_band", "sex"])["insured_years"]
     return (years / years.sum()).reindex(STRATA)
@@ -160,15 +181,20 @@ def practice_mix(ageing: float, profile: dict) -> np.ndarray:
 
 def population_table(practices: pd.DataFrame, profiles: dict, rng: np.random.Generator) -> pd.DataFrame:
     """population.csv: patients per practice, year, age band and sex (multinomial draws)."""
-    frames = []
+    counts = []
     for practice in practices.itertuples():
         mix = practice_mix(practice.ageing, profiles.get(practice.profile, {}))
         for year in YEARS:
             size = round(practice.list_size * np.exp(-practice.growth * (DATA_YEAR - year)))
-            frames.append(pd.DataFrame({"agb": practice.agb, "year": year,
-                                        "patients": rng.multinomial(size, mix)}, index=STRATA))
-    population = pd.concat(frames).reset_index()
-    return population[["agb", "year", "age_band", "sex", "patients"]]
+            counts.append(rng.multinomial(size, mix))
+    strata, blocks = len(STRATA), len(practices) * len(YEARS)
+    return pd.DataFrame({
+        "agb": np.repeat(practices["agb"].to_numpy(), len(YEARS) * strata),
+        "year": np.tile(np.repeat(YEARS, strata), len(practices)),
+        "age_band": np.tile(STRATA.get_level_values("age_band").to_numpy(), blocks),
+        "sex": np.tile(STRATA.get_level_values("sex").to_numpy(), blocks),
+        "patients": np.concatenate(counts) if counts else np.zeros(0, dtype=int),
+    })
 
 
 def mirror_table(practices: pd.DataFrame, population: pd.DataFrame, reference: pd.DataFrame,
@@ -180,9 +206,7 @@ def mirror_table(practices: pd.DataFrame, population: pd.DataFrame, reference: p
     shape = (len(agbs), len(YEARS), len(indicators))
     keys = pd.MultiIndex.from_product([agbs, YEARS, indicators], names=["agb", "year", "indicator"])
 
-    expected = (population.merge(reference, on=["year", "age_band", "sex"])
-                .assign(expected=lambda f: f["rate"] * f["patients"])
-                .groupby(["agb", "year", "indicator"])["expected"].sum().reindex(keys).to_numpy())
+    expected = standardised_expected(population, reference, agbs, indicators).ravel()
     patients = population.groupby(["agb", "year"])["patients"].sum()
     denominator = patients.reindex(keys.droplevel("indicator")).to_numpy()
 
@@ -216,6 +240,24 @@ def mirror_table(practices: pd.DataFrame, population: pd.DataFrame, reference: p
     return mirror
 
 
+def standardised_expected(population: pd.DataFrame, reference: pd.DataFrame, agbs: list[str],
+                          indicators: list[str]) -> np.ndarray:
+    """Expected counts by indirect standardisation, shape (practice, year, indicator): per
+    year the practices' patients per stratum (a matrix) times the national rates."""
+    out = np.zeros((len(agbs), len(YEARS), len(indicators)))
+    for y, year in enumerate(YEARS):
+        patients = (population[population["year"] == year]
+                    .pivot_table(index="agb", columns=["age_band", "sex"], values="patients",
+                                 aggfunc="sum", fill_value=0)
+                    .reindex(index=agbs, columns=STRATA, fill_value=0))
+        rates = (reference[reference["year"] == year]
+                 .pivot_table(index=["age_band", "sex"], columns="indicator", values="rate",
+                              aggfunc="sum", fill_value=0.0)
+                 .reindex(index=STRATA, columns=indicators, fill_value=0.0))
+        out[:, y, :] = patients.to_numpy(float) @ rates.to_numpy(float)
+    return out
+
+
 def draw_observed(statistic: np.ndarray, mean: np.ndarray, denominator: np.ndarray,
                   noise_cv: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """Observed values around `mean`: binomial patients for a proportion, Poisson events
@@ -232,12 +274,47 @@ def draw_observed(statistic: np.ndarray, mean: np.ndarray, denominator: np.ndarr
     return observed
 
 
+NATIONAL_SAMPLE = 400  # fictitious practices whose indices make the demo's spread.csv
+SPREAD_PERCENTILES = (5, 25, 50, 75, 95)
+
+
 def write_demo_data(out_dir: Path | str, seed: int = 2026) -> None:
-    """Write the demo region's practices.csv, population.csv, mirror.csv and reference.csv
-    to `out_dir`. The same seed gives byte-identical files."""
+    """Write the demo region's practices.csv, population.csv, mirror.csv and reference.csv,
+    and the national spread.csv, to `out_dir`. The same seed gives byte-identical files."""
     rng = np.random.default_rng(seed)
     calibration = load_calibration()
-    write_region_data(load_region(), out_dir, calibration, national_reference(calibration), rng)
+    reference = national_reference(calibration)
+    write_region_data(load_region(), out_dir, calibration, reference, rng)
+    write_csv(spread_table(calibration, reference, np.random.default_rng([seed, 1])),
+              Path(out_dir) / "spread.csv")
+
+
+def spread_table(calibration: pd.DataFrame, reference: pd.DataFrame, rng: np.random.Generator,
+                 practices: int = NATIONAL_SAMPLE) -> pd.DataFrame:
+    """spread.csv: per indicator and year the 5th, 25th, 50th, 75th and 95th percentiles of
+    the indices (observed / expected x 100, expected from the source where it gives one) of
+    `practices` fictitious practices drawn like the region's (sizes and profiles in national
+    shares, see :func:`_national_practice`)."""
+    members = [_national_practice(f"01{k:06d}", f"Praktijk {k}", rng) for k in range(practices)]
+    for member in members:
+        member.pop("has_mirror", None)
+    region = {"profiles": load_region()["profiles"],
+              "groups": [{"group_id": "nederland", "practices": members}]}
+    table = practice_table(region, rng)
+    population = population_table(table, region["profiles"], rng)
+    mirror = mirror_table(table, population, reference, calibration, region["profiles"], rng)
+    standardised = standardised_expected(population, reference, list(table["agb"]),
+                                         list(calibration["indicator"])).ravel()
+    expected = pd.to_numeric(mirror["expected"], errors="coerce").fillna(
+        pd.Series(standardised, index=mirror.index))
+    mirror["index"] = pd.to_numeric(mirror["observed"]) / expected * 100
+    order = {indicator: i for i, indicator in enumerate(calibration["indicator"])}
+    spread = (mirror.groupby(["indicator", "year"])["index"]
+              .quantile([q / 100 for q in SPREAD_PERCENTILES]).unstack())
+    spread.columns = [f"p{q}" for q in SPREAD_PERCENTILES]
+    spread = spread.reset_index().sort_values(
+        ["indicator", "year"], key=lambda c: c.map(order) if c.name == "indicator" else c)
+    return spread.round(1).reset_index(drop=True)
 
 
 def write_region_data(region: dict, out_dir: Path | str, calibration: pd.DataFrame,
