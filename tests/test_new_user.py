@@ -40,14 +40,15 @@ def _tracked_text_files():
 
 
 def test_no_file_refers_to_a_missing_document_or_module():
-    """Every *.md named, and every spiegelkit/... path named, exists in the repository."""
+    """Every *.md named (from the root, the package or the naming file's folder), and every
+    spiegelkit/... path named, exists in the repository."""
     missing = []
     for path in _tracked_text_files():
         text = path.read_text(encoding="utf-8")
         for name in set(re.findall(r"\b[\w./-]*[A-Za-z]\w*\.md\b", text)):
             if name.startswith(("../", "shared/")):
                 continue  # the team's shared folder beside the repository
-            if not ((ROOT / name).exists() or (path.parent / name).exists()):
+            if not any((base / name).exists() for base in (ROOT, ROOT / "spiegelkit", path.parent)):
                 missing.append(f"{path.relative_to(ROOT)}: {name}")
         for name in set(re.findall(r"\bspiegelkit/[\w/]+(?:\.\w+)?", text)):
             if not (ROOT / name).exists():
