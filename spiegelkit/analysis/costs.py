@@ -355,7 +355,7 @@ def costs_json(
     """Everything :func:`render_costs_text` shows, as a JSON-serialisable dict.
 
     Money is a string with two decimals (``"1676.00"``), tariffs their exact text
-    (``"0.80"``), counts are ints. Keys: ``tariffs``, ``practices`` (one dict per practice),
+    (``"1.25"``), counts are ints. Keys: ``tariffs``, ``practices`` (one dict per practice),
     ``totals`` (facilitated), ``self_organised_totals`` (no fee) and ``break_even``
     (``exact_patients`` as text with two decimals, ``first_whole_patients``; both None when
     the fee is never earned back).
