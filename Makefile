@@ -7,6 +7,9 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.spiegelkit-installed
 JOBS   ?= 2
 PARAMS ?=
+USER_ID ?= $(shell id -u)
+# JupyterLab refuses to start as root (common in containers) unless told it may
+LAB_FLAGS := --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks $(if $(filter 0,$(USER_ID)),--allow-root)
 
 .DEFAULT_GOAL := help
 .PHONY: help env browser handouts test test-fast lab check demo-data notebooks clean
@@ -39,8 +42,8 @@ test: $(STAMP) browser ## Run the test suite (installs chromium for the browser 
 test-fast: $(STAMP) ## Only the fast layer: in-process tests on small data (no kernels, no browser)
 	$(BIN)/python -m pytest -m "not e2e"
 
-lab: $(STAMP) ## Open JupyterLab on notebooks/
-	$(BIN)/jupyter lab notebooks/
+lab: $(STAMP) ## Open JupyterLab at the project root, showing notebooks/ first (outputs/ is one folder up)
+	$(BIN)/jupyter lab $(LAB_FLAGS)
 
 notebooks: $(STAMP) ## Bring notebooks/*.ipynb and their text twins notebooks/*.py in step (the newer wins)
 	$(BIN)/jupytext --sync notebooks/*.ipynb

@@ -21,11 +21,11 @@
 # %% tags=["parameters"]
 # Parameters: the whole interface of this notebook (papermill -p NAME VALUE replaces them).
 list_sizes: list = [2095, 3500, 5200]  # registered patients per practice, 3 to 5 practices (not used with params_file)
-meetings: int = 3  # meetings per year (the module Praktijkspiegel asks for at least 3)
-supplement_per_patient: float = 0.80  # supplement in euro per registered patient per year (Zilveren Kruis)
-fee_per_practice: float = 50.0  # facilitation fee in euro per practice per meeting (Elaa)
-fee_per_patient: float = 0.05  # facilitation fee in euro per registered patient per meeting (Elaa)
-params_file = None  # path of a group's params YAML: start from its practices; None: list_sizes and the demo groups
+meetings: int = None  # meetings per year; None: what the insurer's module asks for (the organisation file)
+supplement_per_patient: str = None  # supplement in euro per registered patient per year, e.g. "0,80"; None: the insurer's (organisation file)
+fee_per_practice: str = None  # facilitation fee in euro per practice per meeting; None: the ROS's (organisation file)
+fee_per_patient: str = None  # facilitation fee in euro per registered patient per meeting; None: the ROS's (organisation file)
+params_file = None  # path of a group's params YAML: start from its practices and organisation file; None: list_sizes, the kit's organisation and the demo groups
 indicator: str = "kosten_farmacie"  # care-cost what-if: indicator id to start with (spiegelkit/data/indicators.yaml)
 target: str = "median"  # care-cost what-if: median (the group's median index) or national (index 100)
 
@@ -35,7 +35,7 @@ from spiegelkit.jupyter import widgets
 # %% [markdown]
 # ## Opslag tegenover kosten van begeleiding
 #
-# Een praktijk met de module Praktijkspiegel van Zilveren Kruis krijgt per ingeschreven patiënt per jaar een opslag (€ 0,80). Daarvoor houdt de praktijk minstens drie spiegelbijeenkomsten per jaar. Laat de groep die bijeenkomsten begeleiden door een ROS zoals Elaa, dan kost dat per bijeenkomst € 50 per praktijk plus € 0,05 per ingeschreven patiënt. Voor een normpraktijk van 2.095 patiënten: € 1.676,00 opslag per jaar, € 154,75 begeleiding per bijeenkomst, € 464,25 voor drie bijeenkomsten.
+# Een praktijk met de module van de zorgverzekeraar krijgt per ingeschreven patiënt per jaar een opslag. Daarvoor houdt de praktijk een aantal spiegelbijeenkomsten per jaar. Laat de groep die bijeenkomsten begeleiden door een ROS, dan kost dat per bijeenkomst een vast bedrag per praktijk plus een bedrag per ingeschreven patiënt. Namen en tarieven komen uit het organisatiebestand van de groep (zonder groep: `spiegelkit/data/organisation.yaml`); de tabel hieronder noemt ze.
 #
 # Vul hieronder het aantal ingeschreven patiënten per praktijk in, het aantal bijeenkomsten en de tarieven van dit contractjaar. De tabel laat per praktijk en voor de groep zien wat er van de opslag overblijft; de grafiek zet opslag en begeleiding naast elkaar, ook naar praktijkgrootte.
 

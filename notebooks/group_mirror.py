@@ -33,6 +33,7 @@ options: dict = {"confidence": 0.95, "pseudonymise": False, "talking_points": 4,
 focus_agb: str = None  # AGB code of the practice a per-practice version is for; None for the group handout
 mirror_cutoff: str = None  # practices taken over after this date (YYYY-MM-DD) have no mirror; None if unknown
 agenda: list = []  # own agenda as a list of dicts with title, minutes and note; empty: made from the talking points
+organisation: str = None  # insurer and ROS file (names, tariffs, conditions), absolute path; None: the kit's default
 
 # %%
 from spiegelkit.render.handout import Handout

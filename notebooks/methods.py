@@ -460,4 +460,4 @@ with pd.option_context("display.precision", 12):
 # * Thompson SG, Barber JA. How should cost data in pragmatic randomised trials be analysed?
 #   *BMJ* 2000;320:1197-1200 (kosten: gemiddelde en normale benadering).
 # * De onderbouwing van elke `cost_cv` staat in `spiegelkit/data/indicators.yaml`; de functies in
-#   `spiegelkit/stats.py` beschrijven elke methode met haar aannames.
+#   `spiegelkit/stats/` beschrijven elke methode met haar aannames.

@@ -23,10 +23,21 @@ def _params_paths(params: tuple[str, ...]) -> list[Path]:
     return found
 
 
-@click.group()
+class _Verbs(click.Group):
+    """A click group whose help names every registered verb, so that it never drifts."""
+
+    def format_help_text(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        summary = (self.help or "").strip().rstrip(".")
+        formatter.write_paragraph()
+        with formatter.indentation():
+            formatter.write_text(f"{summary}: {', '.join(self.list_commands(ctx))}.")
+
+
+@click.group(cls=_Verbs)
 @click.version_option(package_name="spiegelkit")
 def main() -> None:
-    """Prepare and lead spiegelbijeenkomsten: check, run, intake, demo-data, costs, vektis-open."""
+    """Prepare and lead spiegelbijeenkomsten."""
+
 
 
 @main.command()
@@ -201,30 +212,41 @@ def vektis_open(file: str, out: str) -> None:
 @main.command()
 @click.option("--patients", "patients", multiple=True, required=True, type=click.IntRange(min=0),
               help="Registered patients of one practice; repeat for each practice.")
-@click.option("--meetings", default=3, show_default=True, type=click.IntRange(min=1),
-              help="Meetings per year.")
-@click.option("--supplement", default="0.80", show_default=True,
-              help="Insurer's supplement in euro per patient per year.")
-@click.option("--fee-per-practice", default="50", show_default=True,
-              help="Facilitation fee in euro per practice per meeting.")
-@click.option("--fee-per-patient", default="0.05", show_default=True,
-              help="Facilitation fee in euro per registered patient per meeting.")
+@click.option("--organisation", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Organisation file (insurer and ROS) whose tariffs to use  "
+                   "[default: spiegelkit/data/organisation.yaml].")
+@click.option("--meetings", default=None, type=click.IntRange(min=1),
+              help="Meetings per year  [default: the organisation's].")
+@click.option("--supplement", default=None,
+              help="Insurer's supplement in euro per patient per year  [default: the organisation's].")
+@click.option("--fee-per-practice", default=None,
+              help="Facilitation fee in euro per practice per meeting  [default: the organisation's].")
+@click.option("--fee-per-patient", default=None,
+              help="Facilitation fee in euro per registered patient per meeting  [default: the organisation's].")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for machines.")
-def costs(patients, meetings, supplement, fee_per_practice, fee_per_patient, as_json) -> None:
+def costs(patients, organisation, meetings, supplement, fee_per_practice, fee_per_patient, as_json) -> None:
     """Supplement against facilitation fee per practice and for the group.
 
     Example: spiegelkit costs --patients 2095 gives 1676.00 a year, 154.75 per meeting
-    and 464.25 for three meetings.
+    and 464.25 for three meetings (with the default organisation file).
     """
+    import dataclasses
     import json
 
     from spiegelkit.analysis.costs import Tariffs, costs_json, render_costs_text
+    from spiegelkit.inputs.organisation import default_organisation, read_organisation
+    from spiegelkit.inputs.problems import InputError
 
     try:
-        tariffs = Tariffs(supplement_per_patient=supplement.replace(",", "."),
-                          fee_per_practice=fee_per_practice.replace(",", "."),
-                          fee_per_patient=fee_per_patient.replace(",", "."),
-                          meetings_per_year=meetings)
+        chosen = read_organisation(Path(organisation)) if organisation else default_organisation()
+    except InputError as exc:
+        raise click.ClickException(str(exc)) from exc
+    given = {"supplement_per_patient": supplement, "fee_per_practice": fee_per_practice,
+             "fee_per_patient": fee_per_patient}
+    try:
+        tariffs = dataclasses.replace(
+            Tariffs.of(chosen), **{key: value.replace(",", ".") for key, value in given.items() if value is not None},
+            **({"meetings_per_year": meetings} if meetings is not None else {}))
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from exc
     if as_json:
@@ -282,6 +304,7 @@ def compliance(params: tuple[str, ...], year: int | None, as_json: bool) -> None
         click.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
     else:
         click.echo(compliance_text(result), nl=False)
+
 
 
 if __name__ == "__main__":

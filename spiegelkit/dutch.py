@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from decimal import ROUND_HALF_UP, Decimal
 
 from spiegelkit.stats.significance import POLARITIES, _choose, _judge, _map_codes
 
@@ -12,10 +13,20 @@ MONTHS = ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augus
 
 
 def number(value, decimals: int = 0) -> str:
-    """``1234.5`` -> ``'1.234,5'``; missing values become an en dash."""
+    """``1234.5`` -> ``'1.234,5'``; missing values become an en dash.
+
+    A :class:`~decimal.Decimal` (money) is rounded exactly, half up (``0.125`` -> ``0,13``),
+    and never shows as ``-0``; other numbers go through float formatting.
+    """
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
-    text = f"{float(value):,.{decimals}f}"
+    if isinstance(value, Decimal):
+        if value.is_nan():
+            return "–"
+        value = value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+        text = f"{abs(value) if value.is_zero() else value:,.{decimals}f}"
+    else:
+        text = f"{float(value):,.{decimals}f}"
     return text.replace(",", "\0").replace(".", ",").replace("\0", ".")
 
 
@@ -24,7 +35,18 @@ def percent(value, decimals: int = 1) -> str:
 
 
 def euro(value, decimals: int = 2) -> str:
+    """``Decimal("1676")`` -> ``'€ 1.676,00'``, ``-150`` -> ``'€ -150,00'``: the one owner of
+    Dutch money notation (the minus follows the euro sign, as in CLDR ``nl``)."""
     return "–" if value is None or value != value else f"€ {number(value, decimals)}"
+
+
+def tariff(value) -> str:
+    """A tariff exactly as given, Dutch, with at least two decimals once it has a fraction:
+    ``Decimal("1.2")`` -> ``'1,20'``, ``12`` -> ``'12'``, ``Decimal("0.025")`` -> ``'0,025'``."""
+    value = Decimal(str(value))
+    if value != value.to_integral_value() and -value.as_tuple().exponent < 2:
+        value = value.quantize(Decimal("0.01"))
+    return format(value, "f").replace(".", ",")
 
 
 def date(value: dt.date) -> str:

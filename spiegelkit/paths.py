@@ -14,6 +14,7 @@ PROJECT = PACKAGE.parent  # the source checkout: notebooks/, params/, outputs/
 DATA = PACKAGE / "data"
 DEMO_DATA = DATA / "demo"
 DEFAULT_CATALOGUE = DATA / "indicators.yaml"
+DEFAULT_ORGANISATION = DATA / "organisation.yaml"  # the insurer and the ROS: the seeds' figures
 NATIONAL_POPULATION = DATA / "vektis2015_national_population.csv"
 
 TEMPLATES = PACKAGE / "render" / "templates"

@@ -3,7 +3,8 @@
 The server listens on 127.0.0.1 with a token, serves a temporary folder holding a copy of
 notebooks/calculators.ipynb, and keeps its config, data and runtime files in tmp_path so that
 nothing in the user's home changes what it does. Expected amounts by hand from the source
-tariffs (Elaa): fee per meeting EUR 50 + EUR 0.05 per patient; three meetings.
+tariffs (Elaa; the kit's default organisation file): fee per meeting EUR 50 + EUR 0.05 per
+patient; three meetings.
 """
 
 import os
@@ -126,6 +127,10 @@ def test_calculators_notebook_runs_in_jupyterlab_and_responds(lab, browser):
         first = table.locator("tr.sk-costs-row[data-index='0']")
         # defaults: 2095 patients -> 154.75 per meeting, 464.25 for three (the source figures)
         assert first.locator("[data-field=fee_per_meeting]").inner_text() == "€ 154,75"
+        # the tariff inputs are written the Dutch way, as the table is (no "0.8" beside "€ 0,80")
+        assert page.locator(".sk-supplement input").input_value() == "0,80"
+        assert page.locator(".sk-fee-per-patient input").input_value() == "0,05"
+        assert "€ 0,80 per patiënt" in table.inner_text()
 
         # the first practice grows to 4000 patients: 50 + 0.05 x 4000 = 250.00 per meeting,
         # 750.00 a year, supplement 0.80 x 4000 = 3200.00

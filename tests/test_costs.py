@@ -26,12 +26,15 @@ from spiegelkit.analysis.costs import (
     break_even_patients,
     care_cost_whatif,
     costs_json,
+    NO_BREAK_EVEN_TEXT,
+    break_even_sentence,
     costs_table,
-    format_euro,
     group_costs,
     practice_costs,
     render_costs_text,
 )
+
+from spiegelkit.dutch import euro as format_euro  # the one owner of Dutch money notation
 
 D = Decimal
 
@@ -276,7 +279,19 @@ def test_render_costs_text_shows_greppable_figures():
 
 
 def test_render_costs_text_without_break_even():
-    assert "Omslagpunt: geen" in render_costs_text([2095], Tariffs(supplement_per_patient="0.10"))
+    assert NO_BREAK_EVEN_TEXT in render_costs_text([2095], Tariffs(supplement_per_patient="0.10"))
+
+
+def test_break_even_sentence_has_one_wording():
+    assert break_even_sentence() == ("Omslagpunt: vanaf 231 ingeschreven patiënten dekt de opslag de "
+                                     "begeleiding (netto per jaar € 0,00 of meer).")
+    assert break_even_sentence(Tariffs(supplement_per_patient="0.10")) == NO_BREAK_EVEN_TEXT
+    # the CLI text, the offline calculator and the JupyterLab table all say it in these words
+    assert break_even_sentence() in render_costs_text([2095])
+    assert break_even_sentence() in calculator_html([2095])
+    from spiegelkit.jupyter.widgets import costs_html
+
+    assert break_even_sentence() in costs_html([2095])
 
 
 # --------------------------------------------------------------------------------------
@@ -514,13 +529,16 @@ def test_js_arithmetic_matches_python():
 
 
 def test_js_parsing_and_dutch_notation():
-    harness = """
+    texts = _break_even(Tariffs())
+    cell = ("var cell = {attributes: %s, getAttribute: function (name) { return this.attributes[name]; }};\n"
+            % json.dumps({"data-text": texts["template"], "data-text-none": texts["none"]}))
+    harness = cell + """
 console.log(JSON.stringify([
   [parseAmount("0,80"), parseAmount("0.05"), parseAmount(" 50 "), parseAmount("0.025"),
    parseAmount("1,2,3"), parseAmount("-1"), parseAmount("0.0000001"), parseAmount("")],
   [parseWhole("2095", 0n), parseWhole("2.095", 0n), parseWhole("0", 1n), parseWhole("3", 1n)],
   [formatEuro(167600n), formatEuro(15475n), formatEuro(-15000n), formatEuro(0n), formatEuro(123456789n), formatEuro(5n)],
-  [breakEvenText(231n), breakEvenText(12345n), breakEvenText(null)]
+  [breakEvenText(231n, cell), breakEvenText(12345n, cell), breakEvenText(null, cell)]
 ], function (key, value) { return typeof value === "bigint" ? String(value) : value; }));
 """
     from spiegelkit.render.calculator import CALCULATOR_DOM_JS
@@ -540,4 +558,4 @@ console.log(JSON.stringify([
     # the script's sentence is the one Python renders before the script runs
     assert sentences[0] == _break_even(Tariffs())["text"]
     assert sentences[2] == _break_even(Tariffs(supplement_per_patient="0.10"))["text"]
-    assert sentences[1].startswith("Vanaf 12.345 ingeschreven")
+    assert sentences[1].startswith("Omslagpunt: vanaf 12.345 ingeschreven")

@@ -8,6 +8,8 @@ year; fee EUR 50 per practice + EUR 0.05 per patient per meeting; three meetings
 
 import pytest
 
+from spiegelkit.analysis.costs import Tariffs, break_even_sentence
+from spiegelkit.inputs.organisation import Organisation
 from spiegelkit.render.calculator import calculator_html
 
 PREFIX = "calc"
@@ -67,6 +69,12 @@ def test_meetings_and_self_organised_change_the_year(calculator):
     assert amounts(page, SECOND)["net_per_year"] == "105700"
     # break-even at four meetings: 200 / (0.80 - 0.20) = 333.33, so from 334 patients
     assert page.get_attribute(f"#{PREFIX} [data-field=break_even]", "data-value") == "334"
+    # the script says it in the words of the Python owner of the sentence
+    assert page.inner_text(f"#{PREFIX} [data-field=break_even]") == break_even_sentence(Tariffs(meetings_per_year=4))
+    page.fill(f"#{PREFIX}-supplement", "0,10")  # 0.10 < 4 x 0.05: never earned back
+    assert page.inner_text(f"#{PREFIX} [data-field=break_even]") == break_even_sentence(
+        Tariffs(supplement_per_patient="0.10", meetings_per_year=4))
+    page.fill(f"#{PREFIX}-supplement", "0,80")
     page.uncheck(f"#{PREFIX}-facilitated")
     # self-organised: no fee, the whole supplement remains
     assert amounts(page, SECOND) == {"supplement_per_year": "167600", "fee_per_meeting": "0",
@@ -89,4 +97,34 @@ def test_a_tariff_in_dutch_notation_and_an_invalid_list_size(calculator):
     page.fill(f"#{PREFIX}-patients-1", "2095")
     assert error.is_hidden()
     assert amounts(page, SECOND)["fee_per_meeting"] == "15475"
+    assert page.console_errors == []
+
+
+OTHER = Organisation.model_validate({
+    "insurer": {"name": "Menzis", "module": "Spiegelgesprek", "supplement_per_patient": "1.10",
+                "conditions": {"meetings_per_year": 4, "report": True, "signed_list": False,
+                               "consulting_providers": True}},
+    "facilitator": {"name": "ROS Twente", "fee_per_practice": "40", "fee_per_patient": "0.10",
+                    "contact": "Bel ROS Twente."},
+})
+
+
+@pytest.mark.e2e
+def test_another_organisation_starts_the_calculator_from_its_tariffs(page, tmp_path):
+    path = tmp_path / "calculator.html"
+    path.write_text(PAGE.format(calculator=calculator_html([2095], id_prefix=PREFIX, organisation=OTHER)),
+                    encoding="utf-8")
+    page.goto(path.as_uri())
+    first = f"#{PREFIX} tr.sk-calc-row[data-index='0']"
+    # 2095 x 1.10 = 2304.50; 40 + 2095 x 0.10 = 249.50 per meeting; x 4 = 998.00; net 1306.50
+    assert amounts(page, first) == {"supplement_per_year": "230450", "fee_per_meeting": "24950",
+                                    "fee_per_year": "99800", "net_per_year": "130650"}
+    assert page.input_value(f"#{PREFIX}-supplement") == "1,10"
+    assert page.input_value(f"#{PREFIX}-meetings") == "4"
+    text = page.inner_text(f"#{PREFIX}")
+    assert "Begeleid door ROS Twente" in text and "module Spiegelgesprek" in text
+    assert "Elaa" not in text and "Zilveren Kruis" not in text
+    page.fill(f"#{PREFIX}-patients-0", "3000")
+    # 3000 x 1.10 = 3300.00; 40 + 300 = 340.00; x 4 = 1360.00
+    assert amounts(page, first)["fee_per_year"] == "136000"
     assert page.console_errors == []

@@ -84,7 +84,7 @@ def test_costs_table_with_the_notebook_defaults_by_hand():
     for text in ("€ 1.676,00", "€ 154,75", "€ 464,25", "€ 1.211,75", "10.795", "Totaal groep"):
         assert text in html, text
     # self-organised: no fee, so the group keeps the whole supplement, 8636.00
-    assert "€ 6.566,75 met begeleiding door een ROS; € 8.636,00 als de groep de bijeenkomsten zelf" in html
+    assert "€ 6.566,75 met begeleiding door Elaa; € 8.636,00 als de groep de bijeenkomsten zelf" in html
     # break-even: 150 / (0.80 - 0.15) = 230.77, so from 231 patients (net 0.15; 230 gives -0.50)
     assert "vanaf 231 ingeschreven patiënten" in html
 
@@ -104,7 +104,8 @@ def test_costs_table_escapes_practice_names():
 def test_costs_chart_bars_lines_and_break_even():
     fig = widgets.costs_chart([2095, 3500, 5200])
     bars, lines = fig.axes
-    heights = sorted(round(patch.get_height(), 2) for patch in bars.patches if patch.get_height() > 0)
+    # horizontal bars: their length is the amount
+    heights = sorted(round(patch.get_width(), 2) for patch in bars.patches if patch.get_width() > 0)
     # supplement and fee per year of the three practices and the group (see the table above)
     assert heights == [464.25, 675.0, 930.0, 1676.0, 2069.25, 2800.0, 4160.0, 8636.0]
     vertical = [line for line in lines.get_lines() if len(set(line.get_xdata())) == 1]
@@ -133,8 +134,8 @@ def test_costs_calculator_recomputes_when_inputs_change():
 
 def test_costs_calculator_reads_tariffs_exactly():
     calculator = widgets.costs_calculator([2095, 3500, 5200])
-    calculator.supplement.value = 0.9
-    calculator.fee_per_patient.value = 0.07
+    calculator.supplement.value = "0,90"
+    calculator.fee_per_patient.value = "0.07"  # a decimal point is read too
     assert calculator.tariffs == Tariffs(Decimal("0.9"), Decimal("50"), Decimal("0.07"), 3)
     # 2095 x 0.90 = 1885.50; 50 + 2095 x 0.07 = 196.65
     first = cents(calculator.table.value)[0]
@@ -293,3 +294,72 @@ def test_calculators_notebook_parameters_have_a_comment_each():
                               "fee_per_patient", "params_file", "indicator", "target"]
     assert all(parameter["help"] for parameter in inferred.values())
     assert inferred["list_sizes"]["default"] == "[2095, 3500, 5200]"
+
+
+# --------------------------------------------------------------------------------------
+# Loose ends a new user met (issue 17)
+# --------------------------------------------------------------------------------------
+
+def test_care_cost_widget_offers_only_indicators_with_data(tmp_path):
+    """A group whose mirrors lack one cost indicator in the data year is not offered it."""
+    import shutil
+
+    data = tmp_path / "mini"
+    shutil.copytree(ROOT / "tests" / "data" / "mini", data)
+    mirror = data / "mirror.csv"
+    lines = mirror.read_text(encoding="utf-8").splitlines(keepends=True)
+    mirror.write_text("".join(line for line in lines if ",kosten_farmacie," not in line), encoding="utf-8")
+    params = tmp_path / "mini-group.yaml"
+    params.write_text((ROOT / "tests" / "data" / "mini-group.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    whatif = widgets.care_cost_calculator(params)
+    assert [indicator for _, indicator in whatif.indicator.options] == ["antibiotica"]
+    assert whatif.indicator.value == "antibiotica"  # kosten_farmacie was asked for, but has no data
+    assert "Geen gegevens" not in whatif.table.value
+    # with every indicator present (the shipped mini data) both are offered
+    full = widgets.care_cost_calculator(ROOT / "tests" / "data" / "mini-group.yaml")
+    assert [indicator for _, indicator in full.indicator.options] == ["antibiotica", "kosten_farmacie"]
+
+
+def test_tariff_inputs_are_written_the_dutch_way_like_the_table():
+    calculator = widgets.costs_calculator()
+    assert (calculator.supplement.value, calculator.fee_per_practice.value, calculator.fee_per_patient.value) \
+        == ("0,80", "50", "0,05")
+    line = calculator.table.value.split('class="sk-widget-note sk-costs-tariffs">')[1].split("</p>")[0]
+    for widget in (calculator.supplement, calculator.fee_per_practice, calculator.fee_per_patient):
+        assert f"€ {widget.value} " in line  # the input and the table say the same amount
+    calculator.supplement.value = "0,9"
+    assert "opslag € 0,90 per patiënt" in calculator.table.value
+    assert not any("." in w.value for w in (calculator.supplement, calculator.fee_per_patient))
+
+
+def test_a_tariff_that_cannot_be_read_says_so_in_dutch():
+    calculator = widgets.costs_calculator()
+    calculator.fee_per_patient.value = "vijf cent"
+    assert "Vul bij ‘Begeleiding per ingeschreven patiënt per bijeenkomst (€)’ een bedrag in" in calculator.table.value
+    assert "vijf cent" in calculator.table.value
+    calculator.fee_per_patient.value = "0,05"
+    assert cents(calculator.table.value)[0]["fee_per_meeting"] == 15475
+
+
+def test_costs_calculator_takes_dutch_text_from_the_notebook():
+    calculator = widgets.costs_calculator([2095], supplement_per_patient="0,90")
+    assert calculator.tariffs.supplement_per_patient == Decimal("0.90")
+
+
+def test_bar_chart_labels_do_not_overlap_for_five_practices():
+    names = ["Huisartsenpraktijk De Ruyterweg en Omstreken", "Gezondheidscentrum Amstelveen-Noord",
+             "Huisartsenpraktijk Van der Linden-Bakker", "Praktijk Bovenkerk Oude Dorp",
+             "Huisartsen Maatschap Westwijk Zuid"]
+    fig = widgets.costs_chart([2095, 3500, 5200, 1800, 4100], names=names)
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    bars = fig.axes[0]
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    fig.draw(renderer)
+    boxes = [label.get_window_extent(renderer) for label in bars.get_yticklabels() if label.get_text()]
+    assert len(boxes) == 6  # five practices and the group
+    for i, first in enumerate(boxes):
+        for second in boxes[i + 1:]:
+            assert not first.overlaps(second), "practice names overlap in the bar chart"
+    axes_box = bars.get_window_extent(renderer)
+    assert all(box.y0 >= axes_box.y0 - 1 and box.y1 <= axes_box.y1 + 1 for box in boxes)

@@ -1,12 +1,15 @@
 """The year's obligations per practice, from every group's params and meeting records.
 
-Zilveren Kruis pays the Praktijkspiegel supplement when the practice, each calendar year:
+The insurer (the group's organisation file, :mod:`spiegelkit.inputs.organisation`) pays the
+supplement of its module when the practice, each calendar year, meets its conditions; those
+of the kit's default organisation are:
 
 1. discusses its mirror at least 3 times with several GPs (a spiegelbijeenkomst);
 2. consults other care providers when the data give reason to;
 3. has a short report (verslag) of each meeting with the agreements made;
 4. keeps a signed attendance list.
 
+A condition the organisation file switches off is not asked for.
 How the records answer each, per practice (a practice may sit in several groups; all count):
 
 - a meeting counts when someone of the practice was present (``attendance``);
@@ -28,10 +31,13 @@ from spiegelkit import dutch
 from spiegelkit.inputs.catalogue import FOLLOW_UPS
 from spiegelkit.inputs.group import Group, practice_names
 from spiegelkit.inputs.meetings import MeetingRecord
+from spiegelkit.inputs.organisation import Conditions, default_organisation
 from spiegelkit.inputs.params import GroupParams
 from spiegelkit.inputs.problems import Problem, display_path
 
-REQUIRED_MEETINGS = 3
+
+def _default_conditions() -> Conditions:
+    return default_organisation().insurer.conditions
 
 
 @dataclass
@@ -45,6 +51,12 @@ class PracticeYear:
     provider_talks: list[dict] = field(default_factory=list)  # consulted at meetings it attended
     open_follow_ups: list[dict] = field(default_factory=list)  # follow-ups with no talk yet
     needed: list[str] = field(default_factory=list)  # Dutch, what is still needed
+    #: The insurer's conditions (of the organisation file of the practice's groups).
+    conditions: Conditions = field(default_factory=_default_conditions)
+
+    @property
+    def required_meetings(self) -> int:
+        return self.conditions.meetings_per_year
 
     @property
     def attended(self) -> list[dict]:
@@ -57,7 +69,7 @@ class PracticeYear:
     def to_json(self) -> dict:
         return {
             "agb": self.agb, "name": self.name, "groups": self.groups,
-            "meetings_attended": len(self.attended), "meetings_required": REQUIRED_MEETINGS,
+            "meetings_attended": len(self.attended), "meetings_required": self.required_meetings,
             "reports_present": sum(m["report"] for m in self.attended),
             "signed_lists_present": sum(m["signed"] for m in self.attended),
             "provider_talks": len(self.provider_talks), "done": self.done,
@@ -75,8 +87,14 @@ class Compliance:
     problems: list[Problem] = field(default_factory=list)
     today: dt.date | None = None  # the day it was counted on
 
+    @property
+    def required_meetings(self) -> int:
+        """The most meetings any practice counted here must hold (the default's without any)."""
+        return max((p.required_meetings for p in self.practices),
+                   default=_default_conditions().meetings_per_year)
+
     def to_json(self) -> dict:
-        return {"year": self.year, "required_meetings": REQUIRED_MEETINGS,
+        return {"year": self.year, "required_meetings": self.required_meetings,
                 "deadline": dt.date(self.year, 12, 31).isoformat(),
                 "practices": [p.to_json() for p in self.practices],
                 "problems": [str(p) for p in self.problems]}
@@ -104,6 +122,8 @@ def year_obligations(groups: list[Group], year: int, today: dt.date | None = Non
         for entry in params.practices:
             practice = practices.setdefault(entry.agb, PracticeYear(entry.agb, names[entry.agb]))
             practice.groups.append(params.group_id)
+            practice.conditions = _stricter(practice.conditions, group.organisation.insurer.conditions,
+                                            len(practice.groups) == 1)
     for params, records in counted:
         for record in records:
             for entry in params.practices:
@@ -124,6 +144,16 @@ def obligations_of(groups: list[Group], year: int, today: dt.date | None = None)
 @functools.lru_cache(maxsize=32)
 def _obligations(groups: tuple[Group, ...], year: int, today: dt.date | None) -> Compliance:
     return year_obligations(list(groups), year, today)
+
+
+def _stricter(current: Conditions, other: Conditions, first: bool) -> Conditions:
+    """The conditions of a practice in several groups: every condition any of them asks."""
+    if first:
+        return other
+    return Conditions(meetings_per_year=max(current.meetings_per_year, other.meetings_per_year),
+                      report=current.report or other.report,
+                      signed_list=current.signed_list or other.signed_list,
+                      consulting_providers=current.consulting_providers or other.consulting_providers)
 
 
 def _add_meeting(practice: PracticeYear, params: GroupParams, record: MeetingRecord) -> None:
@@ -162,7 +192,8 @@ def _open_follow_ups(practice: PracticeYear, groups) -> list[dict]:
 
 def _needed(practice: PracticeYear, year: int, today: dt.date) -> list[str]:
     needed = []
-    missing = REQUIRED_MEETINGS - len(practice.attended)
+    conditions = practice.conditions
+    missing = practice.required_meetings - len(practice.attended)
     deadline = dt.date(year, 12, 31)
     if missing > 0:
         meetings = "bijeenkomst" if missing == 1 else "bijeenkomsten"
@@ -170,15 +201,15 @@ def _needed(practice: PracticeYear, year: int, today: dt.date) -> list[str]:
             needed.append(f"nog {missing} {meetings} nodig vóór {dutch.date(deadline)}")
         else:
             needed.append(f"{missing} {meetings} te weinig in {year} "
-                          f"({len(practice.attended)} van de {REQUIRED_MEETINGS})")
+                          f"({len(practice.attended)} van de {practice.required_meetings})")
     for meeting in practice.attended:
         where = (f"bijeenkomst {meeting['meeting_number']} van {meeting['group_name']} "
                  f"({dutch.date(dt.date.fromisoformat(meeting['date']))})")
-        if not meeting["signed"]:
+        if conditions.signed_list and not meeting["signed"]:
             needed.append(f"getekende deelnemerslijst ontbreekt: {where}")
-        if not meeting["report"]:
+        if conditions.report and not meeting["report"]:
             needed.append(f"verslag met afspraken ontbreekt: {where}")
-    for follow_up in practice.open_follow_ups:
+    for follow_up in practice.open_follow_ups if conditions.consulting_providers else []:
         agreed = dutch.date(dt.date.fromisoformat(follow_up["agreed_on"]))
         needed.append(f"nog overleg nodig: {FOLLOW_UPS[follow_up['kind']]} (afgesproken op {agreed})")
     return needed
@@ -186,14 +217,14 @@ def _needed(practice: PracticeYear, year: int, today: dt.date) -> list[str]:
 
 def compliance_text(result: Compliance) -> str:
     """The obligations as plain Dutch text, one block per practice."""
-    lines = [f"Jaarverplichtingen {result.year}: per praktijk minstens {REQUIRED_MEETINGS} "
+    lines = [f"Jaarverplichtingen {result.year}: per praktijk minstens {result.required_meetings} "
              "bijeenkomsten, elk met verslag en getekende deelnemerslijst, en overleg met andere "
              "zorgaanbieders waar de afspraken daarom vragen.", ""]
     for practice in result.practices:
         summary = practice.to_json()
         lines.append(
             f"{practice.agb} {practice.name} ({', '.join(practice.groups)}): "
-            f"bijeenkomsten {summary['meetings_attended']} van {REQUIRED_MEETINGS}, "
+            f"bijeenkomsten {summary['meetings_attended']} van {practice.required_meetings}, "
             f"verslagen {summary['reports_present']}, getekende lijsten "
             f"{summary['signed_lists_present']}, overleg met zorgaanbieders "
             f"{summary['provider_talks']}: " + ("voldaan" if practice.done else "nog niet voldaan"))
@@ -203,8 +234,9 @@ def compliance_text(result: Compliance) -> str:
     return "\n".join(lines) + "\n"
 
 
-def unrecorded_practice(agb: str, params: GroupParams, year: int, today: dt.date | None) -> PracticeYear:
+def unrecorded_practice(agb: str, params: GroupParams, year: int, today: dt.date | None,
+                        conditions: Conditions | None = None) -> PracticeYear:
     """A practice of a group whose params file is not among those counted: nothing recorded."""
-    practice = PracticeYear(agb, agb, [params.group_id])
+    practice = PracticeYear(agb, agb, [params.group_id], conditions=conditions or _default_conditions())
     practice.needed = _needed(practice, year, today or dt.date.today())
     return practice

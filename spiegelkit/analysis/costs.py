@@ -2,14 +2,14 @@
 
 Two questions a group asks before and after its meetings:
 
-1. **Supplement and facilitation fee.** Zilveren Kruis pays a supplement per registered
-   patient per year (the module "Praktijkspiegel"); a regional support organisation (ROS,
-   such as Elaa) charges a facilitation fee per meeting, per practice plus per registered
-   patient. What is left per practice and for the group, and from which list size does the
-   supplement cover the fee? Source values ("Kosten begeleiding
-   praktijkspiegelbijeenkomsten", Elaa): EUR 0.80 per patient per year; EUR 50 per practice
-   + EUR 0.05 per patient per meeting; three meetings a year. A normpraktijk of 2,095
-   patients receives EUR 1,676.00 and pays EUR 154.75 per meeting, EUR 464.25 for three.
+1. **Supplement and facilitation fee.** The insurer pays a supplement per registered
+   patient per year (its module); a regional support organisation (ROS) charges a
+   facilitation fee per meeting, per practice plus per registered patient. What is left per
+   practice and for the group, and from which list size does the supplement cover the fee?
+   The tariffs are data: :meth:`Tariffs.of` an :class:`~spiegelkit.inputs.organisation.Organisation`;
+   ``Tariffs()`` takes those of the kit's default organisation file
+   (``spiegelkit/data/organisation.yaml``, the seeds' figures). With them a normpraktijk of
+   2,095 patients receives EUR 1,676.00 and pays EUR 154.75 per meeting, EUR 464.25 for three.
 
 2. **Care costs.** If a practice's index moved to the group median or to the national
    value (100), how large would the yearly difference be? Shown as a range carried by the
@@ -29,6 +29,9 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 import pandas as pd
+
+from spiegelkit import dutch
+from spiegelkit.inputs.organisation import Organisation, default_organisation
 
 CENT = Decimal("0.01")
 HALF_CENT = Decimal("0.005")
@@ -90,7 +93,7 @@ def amount(value, what: str) -> Decimal:
     Floats are read through their shortest text (``0.8`` -> ``Decimal("0.8")``), so the
     binary error of the float does not leak into the money.
     """
-    hint = "an amount in euros, 0 or more (for example 0.80)"
+    hint = "an amount in euros, 0 or more (for example 12.50)"
     number = _as_decimal(value, what, hint)
     if number < 0:
         raise ValueError(f"{what} must be {hint}; got {value!r}.")
@@ -112,8 +115,8 @@ def _list_sizes(list_sizes: Iterable) -> list[int]:
     return sizes
 
 
-def practice_names(names: Sequence[str] | None, count: int) -> list[str]:
-    """The display names of ``count`` practices: ``names`` as given, or "Praktijk 1", ...
+def numbered_labels(names: Sequence[str] | None, count: int) -> list[str]:
+    """Labels for ``count`` practices in a calculator: ``names`` as given, or "Praktijk 1", ...
 
     Raises ValueError when ``names`` does not hold one name per practice.
     """
@@ -136,30 +139,42 @@ def cents(value: Decimal) -> Decimal:
 # Tariffs and costs per practice
 # ---------------------------------------------------------------------------------------
 
+def _default(field: str):
+    """A Tariffs field's default, from the kit's default organisation file (read once)."""
+    return dataclasses.field(default_factory=lambda: getattr(Tariffs.of(default_organisation()), field))
+
+
 @dataclass(frozen=True)
 class Tariffs:
-    """The tariffs of one contract year; the defaults are the published source values.
+    """The tariffs of one contract year; the defaults are those of the kit's default
+    organisation file (:func:`spiegelkit.inputs.organisation.default_organisation`).
 
     Parameters
     ----------
     supplement_per_patient
-        Supplement the insurer pays per registered patient per year (EUR 0.80, Zilveren
-        Kruis module Praktijkspiegel).
+        Supplement the insurer pays per registered patient per year.
     fee_per_practice
-        Facilitation fee per practice per meeting (EUR 50, Elaa).
+        Facilitation fee per practice per meeting.
     fee_per_patient
-        Facilitation fee per registered patient per meeting (EUR 0.05, Elaa).
+        Facilitation fee per registered patient per meeting.
     meetings_per_year
-        Meetings per year (3, the minimum the module asks for).
+        Meetings per year (the minimum the insurer's module asks for).
 
     Amounts may be given as Decimal, int, str or float; they are stored as exact Decimals.
     Invalid values raise ValueError in plain language.
     """
 
-    supplement_per_patient: Decimal = Decimal("0.80")
-    fee_per_practice: Decimal = Decimal("50")
-    fee_per_patient: Decimal = Decimal("0.05")
-    meetings_per_year: int = 3
+    supplement_per_patient: Decimal = _default("supplement_per_patient")
+    fee_per_practice: Decimal = _default("fee_per_practice")
+    fee_per_patient: Decimal = _default("fee_per_patient")
+    meetings_per_year: int = _default("meetings_per_year")
+
+    @classmethod
+    def of(cls, organisation: Organisation) -> Tariffs:
+        """The tariffs of an organisation file: its insurer's supplement and meetings, its
+        facilitator's fees."""
+        return cls(organisation.insurer.supplement_per_patient, organisation.facilitator.fee_per_practice,
+                   organisation.facilitator.fee_per_patient, organisation.insurer.conditions.meetings_per_year)
 
     def __post_init__(self):
         checked = {
@@ -199,7 +214,7 @@ class GroupTotals:
     net_per_year: Decimal
 
 
-def practice_costs(patients: int, tariffs: Tariffs = Tariffs()) -> PracticeCosts:
+def practice_costs(patients: int, tariffs: Tariffs | None = None) -> PracticeCosts:
     """Supplement, fee and net result of one practice with ``patients`` registered patients.
 
     ``supplement_per_year = cents(supplement_per_patient x patients)``,
@@ -210,6 +225,7 @@ def practice_costs(patients: int, tariffs: Tariffs = Tariffs()) -> PracticeCosts
     >>> practice_costs(2095)
     PracticeCosts(registered_patients=2095, supplement_per_year=Decimal('1676.00'), fee_per_meeting=Decimal('154.75'), fee_per_year=Decimal('464.25'), net_per_year=Decimal('1211.75'))
     """
+    tariffs = tariffs or Tariffs()
     patients = whole_number(patients, "registered patients")
     supplement = cents(tariffs.supplement_per_patient * patients)
     per_meeting = cents(tariffs.fee_per_practice + tariffs.fee_per_patient * patients)
@@ -224,9 +240,10 @@ def group_totals(rows: Sequence[PracticeCosts]) -> GroupTotals:
 
 
 def group_costs(
-    list_sizes: Iterable[int], tariffs: Tariffs = Tariffs()
+    list_sizes: Iterable[int], tariffs: Tariffs | None = None
 ) -> tuple[list[PracticeCosts], GroupTotals]:
     """Costs per practice (in the order of ``list_sizes``) and the group totals."""
+    tariffs = tariffs or Tariffs()
     rows = [practice_costs(size, tariffs) for size in _list_sizes(list_sizes)]
     return rows, group_totals(rows)
 
@@ -256,12 +273,12 @@ class BreakEven:
     first_whole_patients: int | None
 
 
-def break_even_patients(tariffs: Tariffs = Tariffs()) -> BreakEven:
+def break_even_patients(tariffs: Tariffs | None = None) -> BreakEven:
     """Where supplement and facilitation fee break even, for the given tariffs.
 
     With ``s`` the supplement per patient, ``p`` and ``f`` the fee per practice and per
     patient and ``m`` meetings, the net per year is ``(s - m f) n - m p`` before rounding,
-    so it breaks even at ``n = m p / (s - m f)`` when ``s > m f``. Source tariffs:
+    so it breaks even at ``n = m p / (s - m f)`` when ``s > m f``. Default tariffs:
     ``150 / 0.65 = 230.77``; 230 patients leave EUR -0.50, 231 patients EUR 0.15.
 
     Rounding to cents moves the net by less than ``(1 + m)`` half cents, so below
@@ -271,6 +288,7 @@ def break_even_patients(tariffs: Tariffs = Tariffs()) -> BreakEven:
     >>> break_even_patients().first_whole_patients
     231
     """
+    tariffs = tariffs or Tariffs()
     m = tariffs.meetings_per_year
     slope = tariffs.supplement_per_patient - m * tariffs.fee_per_patient
     if slope <= 0:
@@ -286,15 +304,18 @@ def break_even_patients(tariffs: Tariffs = Tariffs()) -> BreakEven:
 # Output: table, JSON, text, Dutch notation
 # ---------------------------------------------------------------------------------------
 
-def format_euro(value: Decimal) -> str:
-    """An amount in Dutch notation, rounded half up to cents: ``"€ 1.676,00"``, ``"€ -150,00"``.
+#: The break-even sentence, the one owner of its wording: ``{patients}`` is the first whole
+#: list size in Dutch notation. The offline calculator's script fills in the same text.
+BREAK_EVEN_TEXT = ("Omslagpunt: vanaf {patients} ingeschreven patiënten dekt de opslag de begeleiding "
+                   "(netto per jaar € 0,00 of meer).")
+NO_BREAK_EVEN_TEXT = "Omslagpunt: bij deze tarieven dekt de opslag de begeleiding bij geen enkele praktijkgrootte."
 
-    The minus sign follows the euro sign, as in Dutch (CLDR ``nl``) currency notation.
-    """
-    value = cents(Decimal(value))
-    sign = "-" if value < 0 else ""
-    english = f"{abs(value):,.2f}"  # 1,676.00
-    return f"€ {sign}{english.translate(str.maketrans(',.', '.,'))}"
+
+def break_even_sentence(tariffs: Tariffs | None = None) -> str:
+    """The break-even list size of :func:`break_even_patients` in one Dutch sentence, or
+    that there is none: ``"Omslagpunt: vanaf 231 ingeschreven patiënten dekt ..."``."""
+    first = break_even_patients(tariffs).first_whole_patients
+    return NO_BREAK_EVEN_TEXT if first is None else BREAK_EVEN_TEXT.format(patients=dutch.number(first))
 
 
 def money_text(value: Decimal) -> str:
@@ -303,14 +324,15 @@ def money_text(value: Decimal) -> str:
 
 
 def _records(list_sizes, tariffs, names) -> tuple[list[dict], dict]:
+    tariffs = tariffs or Tariffs()
     rows, totals = group_costs(list_sizes, tariffs)
-    labels = practice_names(names, len(rows))
+    labels = numbered_labels(names, len(rows))
     records = [{"practice": label, **dataclasses.asdict(row)} for label, row in zip(labels, rows)]
     return records, dataclasses.asdict(totals)
 
 
 def costs_table(
-    list_sizes: Iterable[int], tariffs: Tariffs = Tariffs(), names: Sequence[str] | None = None
+    list_sizes: Iterable[int], tariffs: Tariffs | None = None, names: Sequence[str] | None = None
 ) -> pd.DataFrame:
     """One row per practice plus a last row "Totaal groep" with the group totals.
 
@@ -328,16 +350,17 @@ def _money_strings(record: dict) -> dict:
 
 
 def costs_json(
-    list_sizes: Iterable[int], tariffs: Tariffs = Tariffs(), names: Sequence[str] | None = None
+    list_sizes: Iterable[int], tariffs: Tariffs | None = None, names: Sequence[str] | None = None
 ) -> dict:
     """Everything :func:`render_costs_text` shows, as a JSON-serialisable dict.
 
     Money is a string with two decimals (``"1676.00"``), tariffs their exact text
-    (``"0.80"``), counts are ints. Keys: ``tariffs``, ``practices`` (one dict per practice),
+    (``"1.25"``), counts are ints. Keys: ``tariffs``, ``practices`` (one dict per practice),
     ``totals`` (facilitated), ``self_organised_totals`` (no fee) and ``break_even``
     (``exact_patients`` as text with two decimals, ``first_whole_patients``; both None when
     the fee is never earned back).
     """
+    tariffs = tariffs or Tariffs()
     records, totals = _records(list_sizes, tariffs, names)
     _, self_organised = _records(list_sizes, tariffs.self_organised(), names)
     break_even = break_even_patients(tariffs)
@@ -356,30 +379,16 @@ def costs_json(
     }
 
 
-def _break_even_text(tariffs: Tariffs) -> str:
-    break_even = break_even_patients(tariffs)
-    if break_even.first_whole_patients is None:
-        fee = tariffs.fee_per_patient * tariffs.meetings_per_year
-        return (
-            f"Omslagpunt: geen. De opslag per patiënt ({format(tariffs.supplement_per_patient, 'f')}) is "
-            f"niet hoger dan de begeleiding per patiënt over {tariffs.meetings_per_year} bijeenkomsten "
-            f"({format(fee, 'f')}), dus bij geen enkele praktijkgrootte dekt de opslag de begeleiding."
-        )
-    return (
-        f"Omslagpunt: opslag en begeleiding zijn gelijk bij {money_text(break_even.exact_patients)} "
-        f"patiënten; vanaf {break_even.first_whole_patients} ingeschreven patiënten is het netto per "
-        f"jaar 0.00 of meer."
-    )
-
-
 def render_costs_text(
-    list_sizes: Iterable[int], tariffs: Tariffs = Tariffs(), names: Sequence[str] | None = None
+    list_sizes: Iterable[int], tariffs: Tariffs | None = None, names: Sequence[str] | None = None
 ) -> str:
     """The costs table per practice and for the group as plain Dutch text (for the CLI).
 
-    Amounts appear as plain numbers with a decimal point (``1676.00``, ``154.75``,
-    ``464.25``) so that they can be found with grep; all amounts in euros.
+    Amounts in the table appear as plain numbers with a decimal point (``1676.00``,
+    ``154.75``, ``464.25``) so that they can be found with grep; all amounts in euros. The
+    break-even line is :func:`break_even_sentence`, with the exact solution beside it.
     """
+    tariffs = tariffs or Tariffs()
     table = costs_table(list_sizes, tariffs, names)
     shown = table.assign(**{field: table[field].map(money_text) for field in MONEY_FIELDS})
     facilitated = table.iloc[-1]
@@ -397,9 +406,14 @@ def render_costs_text(
         f"{money_text(facilitated['net_per_year'])}.",
         f"Zelf georganiseerd (geen begeleidingskosten): netto per jaar voor de groep "
         f"{money_text(self_organised['net_per_year'])}.",
-        _break_even_text(tariffs),
+        break_even_sentence(tariffs) + _exact_break_even(tariffs),
     ]
     return "\n".join(lines) + "\n"
+
+
+def _exact_break_even(tariffs: Tariffs) -> str:
+    exact = break_even_patients(tariffs).exact_patients
+    return "" if exact is None else f" (Precies: {money_text(exact)} patiënten.)"
 
 
 # ---------------------------------------------------------------------------------------

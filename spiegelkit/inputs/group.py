@@ -10,6 +10,7 @@ shows them and the batch manifest digests them.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from pathlib import Path
 from spiegelkit import dutch
 from spiegelkit.inputs.dataset import MirrorData, check_data, data_files, is_workbook
 from spiegelkit.inputs.meetings import MeetingRecord, default_params_dir, load_records, meetings_dir
+from spiegelkit.inputs.organisation import Organisation, default_organisation, load_organisation
 from spiegelkit.inputs.params import GroupParams, load_params
 from spiegelkit.inputs.problems import InputError, Problem, did_you_mean, display_path
 from spiegelkit.inputs.yamlfile import line_of, read_yaml
@@ -34,6 +36,8 @@ class Group:
     records: list[MeetingRecord] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)  # all, those of the records included
     record_problems: list[Problem] = field(default_factory=list)
+    #: The insurer and the ROS (the params' ``organisation`` file, else the kit's default).
+    organisation: Organisation = field(default_factory=default_organisation)
 
     @property
     def ok(self) -> bool:
@@ -54,16 +58,17 @@ class Group:
 
     def with_focus(self, agb: str | None) -> "Group":
         """The same group for the version of one practice (None: the group handout)."""
-        params = self.params.model_copy(update={"focus_agb": agb})
-        return Group(self.path, params, self.data, self.records, self.problems,
-                     self.record_problems)
+        return dataclasses.replace(self, params=self.params.model_copy(update={"focus_agb": agb}))
 
     def input_files(self) -> dict[str, Path]:
         """Every file this group's handout is made from, by a stable name: the params file,
-        the data folder's tables and catalogue, and the meeting records."""
+        the data folder's tables and catalogue, the meeting records and the organisation file
+        the params name."""
         files = {"params": self.path}
         if self.params is None:
             return files
+        if self.params.organisation:
+            files["organisation"] = self.params.organisation_path(self.folder)
         folder = self.params.data_path(self.folder)
         if folder.is_dir() or is_workbook(folder):
             files.update({f"data/{name}": path for name, path in data_files(folder).items()})
@@ -79,6 +84,10 @@ def load_group(path: Path) -> Group:
     params, problems = load_params(path)
     if params is None:
         return Group(path, None, None, [], problems)
+    organisation, organisation_problems = _organisation(path, params)
+    problems += organisation_problems
+    # a broken organisation file makes the group not ok; everything else is still checked
+    organisation = organisation or default_organisation()
     folder = params.data_path(path.parent)
     if not folder.is_dir() and not is_workbook(folder):
         problems.append(Problem(
@@ -87,14 +96,28 @@ def load_group(path: Path) -> Group:
             hint="write data_dir relative to this params file (a folder, or a filled intake "
                  "workbook .xlsx), or 'demo' for the bundled demo data",
         ))
-        return Group(path, params, None, [], problems)
+        return Group(path, params, None, [], problems, organisation=organisation)
     data, data_problems = check_data(folder)
     problems += data_problems
     records, record_problems = load_records(path.parent, params)
     problems += record_problems
     if data is not None:
         problems += _against_data(path, params, data)
-    return Group(path, params, data, records, problems, record_problems)
+    return Group(path, params, data, records, problems, record_problems, organisation)
+
+
+def _organisation(path: Path, params: GroupParams) -> tuple[Organisation | None, list[Problem]]:
+    """The group's organisation file, its problems pointing at the params' ``organisation`` key."""
+    if not params.organisation:
+        return default_organisation(), []
+    target = params.organisation_path(path.parent)
+    if not target.is_file():
+        return None, [Problem(
+            display_path(path), f"organisation file {display_path(target)} does not exist",
+            row=line_of(read_yaml(path)[1], ["organisation"]), field="organisation",
+            hint="write the organisation file relative to this params file, or leave the key out "
+                 "for the kit's default (spiegelkit/data/organisation.yaml)")]
+    return load_organisation(target)
 
 
 def open_group(path: Path, focus_agb: str | None = None) -> Group:
@@ -114,8 +137,11 @@ def group_from_params(params: GroupParams, folder: Path | None = None) -> Group:
     if data is None:
         raise InputError(problems)
     records, record_problems = load_records(folder, params)
+    organisation, organisation_problems = load_organisation(params.organisation_path(folder))
+    if organisation is None:
+        raise InputError(organisation_problems)
     return Group(folder / f"{params.group_id}.yaml", params, data, records,
-                 problems + record_problems, record_problems)
+                 problems + record_problems, record_problems, organisation)
 
 
 def load_groups(folder: Path) -> list[Group]:

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from spiegelkit.inputs.problems import Problem, display_path
 from spiegelkit.inputs.yamlfile import line_of, read_mapping, validation_problems
-from spiegelkit.paths import DEMO_DATA
+from spiegelkit.paths import DEFAULT_ORGANISATION, DEMO_DATA
 
 SLUG = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 GROUP_TYPES = {"hagro": "hagro", "fto": "FTO-groep", "dto": "DTO-groep", "zorggroep": "zorggroep"}
@@ -79,6 +79,7 @@ class GroupParams(BaseModel):
         "empty for the group handout"))
     mirror_cutoff: dt.date | None = None  # practices taken over after this date have no mirror
     agenda: list[AgendaItem] = []  # empty: generated from the talking points
+    organisation: str | None = None  # insurer and ROS file, relative to this file; None: the kit's default
 
     @classmethod
     def from_namespace(cls, namespace: dict) -> "GroupParams":
@@ -92,11 +93,22 @@ class GroupParams(BaseModel):
         path = Path(self.data_dir).expanduser()
         return path if path.is_absolute() else (base or Path.cwd()) / path
 
+    def organisation_path(self, base: Path | None = None) -> Path:
+        """The organisation file (insurer and ROS): `organisation` relative to `base`, or the
+        kit's default (:data:`spiegelkit.paths.DEFAULT_ORGANISATION`)."""
+        if not self.organisation:
+            return DEFAULT_ORGANISATION
+        path = Path(self.organisation).expanduser()
+        return path if path.is_absolute() else (base or Path.cwd()) / path
+
     def notebook_parameters(self, base: Path | None = None) -> dict:
-        """Parameters for papermill: plain JSON values, data folder made absolute."""
+        """Parameters for papermill: plain JSON values, data folder and organisation file
+        made absolute."""
         values = self.model_dump(mode="json")
         if self.data_dir != "demo":
             values["data_dir"] = str(self.data_path(base).resolve())
+        if self.organisation:
+            values["organisation"] = str(self.organisation_path(base).resolve())
         return values
 
 

@@ -11,13 +11,18 @@ Two calculators, each one ipywidgets box that a notebook cell shows
   median or 100) in; per practice and for the group how large the yearly difference to the
   target is, as a range (:func:`spiegelkit.analysis.costs.care_cost_whatif`), never as a saving.
 
-The arithmetic lives in :mod:`spiegelkit.analysis.costs`; this module reads widgets, writes Dutch and
-draws. The tables (:func:`costs_html`, :func:`care_cost_html`) and the chart
-(:func:`costs_chart`) are plain functions, so they can be checked without a browser.
+The arithmetic lives in :mod:`spiegelkit.analysis.costs`; this module reads widgets and
+draws. The tables (:func:`costs_html`, :func:`care_cost_html`) are rendered from
+``spiegelkit/render/templates/fragments/`` (``widget_costs.html.j2``,
+``widget_whatif.html.j2``) and, like the chart
+(:func:`costs_chart`), are plain functions, so they can be checked without a browser. Names
+and tariffs come from the group's organisation file (the kit's default without a group).
+Amounts in the inputs are Dutch text (``1,25``), as in the tables.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import textwrap
 from collections.abc import Iterable, Sequence
@@ -28,30 +33,32 @@ import ipywidgets as widgets
 import numpy as np
 import pandas as pd
 import seaborn as sns
-from jinja2 import Environment
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from spiegelkit import dutch
-from spiegelkit.tools import demo
-from spiegelkit.render.calculator import MONEY_HEADINGS, TARIFF_INPUTS
-from spiegelkit.inputs.catalogue import DOMAINS
-from spiegelkit.inputs.group import open_group
 from spiegelkit.analysis.compare import compare_group, practice_labels
 from spiegelkit.analysis.costs import (
     MONEY_FIELDS,
     TOTALS_LABEL,
     WHATIF_COLUMNS,
     Tariffs,
+    amount,
     break_even_patients,
+    break_even_sentence,
     care_cost_whatif,
-    format_euro,
     group_costs,
+    numbered_labels,
     practice_costs,
-    practice_names,
 )
+from spiegelkit.inputs.catalogue import DOMAINS
 from spiegelkit.inputs.dataset import MirrorData, load_data
+from spiegelkit.inputs.group import open_group
+from spiegelkit.inputs.organisation import Organisation, default_organisation
 from spiegelkit.inputs.params import DEMO_DATA, MAX_PRACTICES, MIN_PRACTICES, GroupParams
+from spiegelkit.render.calculator import MAX_TARIFF_DECIMALS, MONEY_HEADINGS, TARIFF_INPUTS, money_cells
+from spiegelkit.render.html import render
+from spiegelkit.tools import demo
 
 #: List sizes the costs calculator starts from when it is given none: a normpraktijk, a duo
 #: practice and a larger practice (Nivel list sizes, see :mod:`spiegelkit.tools.demo`).
@@ -83,145 +90,71 @@ SERIES = {
     "fee_per_year": ("Begeleiding per jaar", sns.color_palette("colorblind")[1]),
 }
 
-_TEMPLATES = Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True)
-
-STYLE = """\
-<style>
-.sk-widget-table {border-collapse: collapse; margin: 0.5em 0; font-size: 13px;}
-.sk-widget-table th, .sk-widget-table td {padding: 3px 10px; border-bottom: 1px solid #ddd;}
-.sk-widget-table td {text-align: right; font-variant-numeric: tabular-nums;}
-.sk-widget-table th[scope=row] {text-align: left; font-weight: normal;}
-.sk-widget-table tfoot th, .sk-widget-table tfoot td {font-weight: bold; border-top: 2px solid #888;}
-.sk-widget-table caption {text-align: left; font-weight: bold; padding-bottom: 4px;}
-.sk-widget-note {max-width: 60em; font-size: 13px;}
-.sk-whatif-caveat {max-width: 60em; padding: 6px 10px; border-left: 4px solid #888; background: #f4f4f4;}
-</style>
-"""
-
-COSTS_TEMPLATE = _TEMPLATES.from_string(STYLE + """\
-<table class="sk-widget-table sk-costs">
-<thead><tr><th scope="col">Praktijk</th><th scope="col">Ingeschreven patiënten</th>
-{% for heading in headings %}<th scope="col">{{ heading }}</th>{% endfor %}</tr></thead>
-<tbody>
-{% for row in rows %}
-<tr class="sk-costs-row" data-index="{{ loop.index0 }}"><th scope="row">{{ row.name }}</th>\
-<td data-field="registered_patients" data-value="{{ row.patients }}">{{ row.patients_text }}</td>\
-{% for cell in row.cells %}<td data-field="{{ cell.field }}" data-cents="{{ cell.cents }}">{{ cell.text }}</td>{% endfor %}</tr>
-{% endfor %}
-</tbody>
-<tfoot><tr class="sk-costs-total"><th scope="row">{{ totals.name }}</th>\
-<td data-field="registered_patients" data-value="{{ totals.patients }}">{{ totals.patients_text }}</td>\
-{% for cell in totals.cells %}<td data-field="{{ cell.field }}" data-cents="{{ cell.cents }}">{{ cell.text }}</td>{% endfor %}</tr></tfoot>
-</table>
-<p class="sk-widget-note sk-costs-net">Netto per jaar voor de groep: {{ net_facilitated }} met begeleiding \
-door een ROS; {{ net_self_organised }} als de groep de bijeenkomsten zelf organiseert (geen begeleidingskosten).</p>
-<p class="sk-widget-note sk-costs-breakeven">{{ break_even }}</p>
-""")
-
-WHATIF_TEMPLATE = _TEMPLATES.from_string(STYLE + """\
-<p class="sk-whatif-caveat"><strong>Een bandbreedte, geen beloofde besparing.</strong> De tabel laat zien \
-hoe groot het verschil per jaar is tussen elke praktijk en het doel, met de onzekerheid van de eigen cijfers \
-(het {{ confidence }}-betrouwbaarheidsinterval van de index). Of dat verschil kleiner kan of moet, zegt de tabel \
-niet: patiënten verschillen ook op andere punten dan leeftijd en geslacht, en bekende verklaringen (zoals een \
-verpleeghuis of een azc in de wijk) en toeval zitten in de bandbreedte. Gebruik de bedragen als vraag voor het \
-gesprek, niet als opbrengst.</p>
-<table class="sk-widget-table sk-whatif-table">
-<caption>{{ title }}, {{ year }}: verschil per jaar met het doel, {{ target_text }} \
-(index {{ target_index }})</caption>
-<thead><tr><th scope="col">Praktijk</th><th scope="col">Index ({{ confidence }}-interval)</th>
-<th scope="col">Verschil per jaar ({{ unit }})</th><th scope="col">Bandbreedte per jaar ({{ unit }})</th>
-<th scope="col">Zo te lezen</th></tr></thead>
-<tbody>
-{% for row in rows %}
-<tr class="sk-whatif-row" data-agb="{{ row.agb }}"><th scope="row">{{ row.name }}</th><td>{{ row.index }}</td>\
-<td data-field="difference" data-value="{{ row.difference_value }}">{{ row.difference }}</td>\
-<td data-field="range" data-lower="{{ row.lower_value }}" data-upper="{{ row.upper_value }}">{{ row.range }}</td>\
-<td>{{ row.reading }}</td></tr>
-{% endfor %}
-</tbody>
-<tfoot><tr class="sk-whatif-total"><th scope="row">{{ group.name }}</th><td>{{ group.index }}</td>\
-<td data-field="difference" data-value="{{ group.difference_value }}">{{ group.difference }}</td>\
-<td data-field="range" data-lower="{{ group.lower_value }}" data-upper="{{ group.upper_value }}">{{ group.range }}</td>\
-<td>{{ group.reading }}</td></tr></tfoot>
-</table>
-<p class="sk-widget-note">Positief: de praktijk zit boven het doel (bij het doel zou het per jaar zoveel minder \
-zijn); negatief: eronder. Loopt de bandbreedte van negatief naar positief, dan kan de praktijk net zo goed al \
-op het doel zitten. De regel "{{ group.name }}" telt de uitersten van de praktijken op: een ruime \
-bandbreedte, geen betrouwbaarheidsinterval van de som.</p>
-""")
-
-
 # ---------------------------------------------------------------------------------------
 # Supplement against facilitation fee: table and chart
 # ---------------------------------------------------------------------------------------
 
-def _money_cells(costs) -> list[dict]:
-    return [
-        {"field": field, "cents": int(getattr(costs, field) * 100), "text": format_euro(getattr(costs, field))}
-        for field in MONEY_FIELDS
-    ]
-
-
-def break_even_sentence(tariffs: Tariffs) -> str:
-    """The break-even list size in one Dutch sentence (or that there is none)."""
-    break_even = break_even_patients(tariffs)
-    if break_even.first_whole_patients is None:
-        return "Omslagpunt: bij deze tarieven dekt de opslag de begeleiding bij geen enkele praktijkgrootte."
-    return (
-        f"Omslagpunt: vanaf {dutch.number(break_even.first_whole_patients)} ingeschreven patiënten dekt de "
-        f"opslag de begeleiding (netto per jaar € 0,00 of meer)."
-    )
-
-
 def costs_html(
-    list_sizes: Iterable[int], tariffs: Tariffs = Tariffs(), names: Sequence[str] | None = None
+    list_sizes: Iterable[int],
+    tariffs: Tariffs | None = None,
+    names: Sequence[str] | None = None,
+    organisation: Organisation | None = None,
 ) -> str:
-    """The Dutch costs table: one row per practice, the group totals, net and break-even.
+    """The Dutch costs table: one row per practice, the group totals, tariffs, net and break-even.
 
-    Amounts in Dutch notation via :func:`spiegelkit.analysis.costs.format_euro` (``€ 154,75``); each
-    amount cell also carries ``data-field`` and ``data-cents``, the totals row has class
-    ``sk-costs-total``. Practice names are HTML-escaped.
+    Amounts in Dutch notation (:func:`spiegelkit.dutch.euro`, ``€ 154,75``); each amount
+    cell also carries ``data-field`` and ``data-cents``, the totals row has class
+    ``sk-costs-total``. Practice names are HTML-escaped. ``organisation`` names the insurer
+    and the ROS (default: the kit's default organisation file) and gives the default tariffs.
     """
+    organisation = organisation or default_organisation()
+    tariffs = tariffs or Tariffs.of(organisation)
     rows, totals = group_costs(list_sizes, tariffs)
     _, self_organised = group_costs(list_sizes, tariffs.self_organised())
-    labels = practice_names(names, len(rows))
-    return COSTS_TEMPLATE.render(
+    labels = numbered_labels(names, len(rows))
+    return render(
+        "widget_costs.html.j2",
+        organisation=organisation,
+        tariffs=tariffs,
         headings=[MONEY_HEADINGS[field] for field in MONEY_FIELDS],
-        rows=[
-            {"name": label, "patients": row.registered_patients,
-             "patients_text": dutch.number(row.registered_patients), "cells": _money_cells(row)}
-            for label, row in zip(labels, rows)
-        ],
-        totals={"name": TOTALS_LABEL, "patients": totals.registered_patients,
-                "patients_text": dutch.number(totals.registered_patients), "cells": _money_cells(totals)},
-        net_facilitated=format_euro(totals.net_per_year),
-        net_self_organised=format_euro(self_organised.net_per_year),
+        rows=[{"name": label, "patients": row.registered_patients, "cells": money_cells(row)}
+              for label, row in zip(labels, rows)],
+        totals={"name": TOTALS_LABEL, "patients": totals.registered_patients, "cells": money_cells(totals)},
+        net_facilitated=dutch.euro(totals.net_per_year),
+        net_self_organised=dutch.euro(self_organised.net_per_year),
         break_even=break_even_sentence(tariffs),
     )
 
 
-def _euro_axis(ax) -> None:
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: dutch.euro(value, 0)))
+def _euro_axis(axis) -> None:
+    axis.set_major_formatter(FuncFormatter(lambda value, _: dutch.euro(value, 0)))
+
+
+#: Practice names in the bar chart wrap at this many characters (they stand beside the bars).
+LABEL_WIDTH = 22
 
 
 def _bars(ax, list_sizes, tariffs, names) -> None:
-    """Supplement and fee per year, per practice and for the group."""
+    """Supplement and fee per year, per practice and for the group, as horizontal bars: the
+    names stand one under the other, so they never overlap, however many and long."""
     rows, totals = group_costs(list_sizes, tariffs)
-    labels = [*practice_names(names, len(rows)), TOTALS_LABEL]
+    labels = [*numbered_labels(names, len(rows)), TOTALS_LABEL]
     bars = pd.DataFrame(
         [
-            {"who": textwrap.fill(label, 14), "series": SERIES[field][0], "euro": float(getattr(costs, field))}
+            {"who": textwrap.fill(label, LABEL_WIDTH), "series": SERIES[field][0],
+             "euro": float(getattr(costs, field))}
             for label, costs in zip(labels, [*rows, totals])
             for field in SERIES
         ]
     )
     colours = dict(SERIES.values())
-    sns.barplot(bars, x="who", y="euro", hue="series", palette=colours, ax=ax)
-    ax.set_xlabel("")
-    ax.set_ylabel("euro per jaar")
+    sns.barplot(bars, y="who", x="euro", hue="series", palette=colours, orient="h", ax=ax)
+    ax.set_ylabel("")
+    ax.set_xlabel("euro per jaar")
     ax.set_title("Per praktijk en voor de groep")
-    ax.legend(title="", frameon=False)
-    _euro_axis(ax)
+    ax.legend(title="", frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2)
+    _euro_axis(ax.xaxis)
+    ax.tick_params(axis="x", labelrotation=30)
 
 
 def _lines(ax, list_sizes, tariffs) -> None:
@@ -255,24 +188,27 @@ def _lines(ax, list_sizes, tariffs) -> None:
     ax.set_xlabel("ingeschreven patiënten")
     ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: dutch.number(value)))
     ax.set_ylabel("euro per jaar")
-    ax.set_title("Naar praktijkgrootte (punten: de praktijken)")
+    ax.set_title("Naar praktijkgrootte (punten: de praktijken)", wrap=True)
     ax.legend(title="", frameon=False, loc="upper left")
-    _euro_axis(ax)
+    _euro_axis(ax.yaxis)
 
 
 def costs_chart(
-    list_sizes: Iterable[int], tariffs: Tariffs = Tariffs(), names: Sequence[str] | None = None
+    list_sizes: Iterable[int], tariffs: Tariffs | None = None, names: Sequence[str] | None = None
 ) -> Figure:
     """Supplement against facilitation fee per year, as a seaborn chart in two panels.
 
-    Left: bars per practice and for the group. Right: both amounts as lines over list size,
-    the practices as points, and a dashed line at the break-even list size
+    Left: horizontal bars per practice and for the group (the chart grows with the number of
+    practices, so that their names never overlap). Right: both amounts as lines over list
+    size, the practices as points, and a dashed line at the break-even list size
     (:func:`spiegelkit.analysis.costs.break_even_patients`). A :class:`matplotlib.figure.Figure`
-    outside pyplot, so that nothing is shown twice in a notebook.
+    outside pyplot, so that nothing is shown twice in a notebook. Default tariffs: those of
+    the kit's default organisation file.
     """
     list_sizes = list(list_sizes)
+    tariffs = tariffs or Tariffs()
     with sns.axes_style("whitegrid"):
-        fig = Figure(figsize=(11, 4), layout="constrained")
+        fig = Figure(figsize=(11, max(4.0, 0.8 * (len(list_sizes) + 1))), layout="constrained")
         bars, lines = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1.2, 1]})
     _bars(bars, list_sizes, tariffs, names)
     _lines(lines, list_sizes, tariffs)
@@ -296,10 +232,13 @@ def group_practices(params_file: Path | str) -> tuple[list[str], list[int]]:
     The list sizes come from the ``registered_patients`` column of the group's practices
     table; the names as the handout shows them (:func:`spiegelkit.analysis.compare.practice_labels`).
     """
-    check = open_group(params_file)
-    labels = practice_labels(check.params, check.data)
-    registered = check.data.practices.set_index("agb")["registered_patients"]
-    agbs = [practice.agb for practice in check.params.practices]
+    return _practices_of(open_group(params_file))
+
+
+def _practices_of(group) -> tuple[list[str], list[int]]:
+    labels = practice_labels(group.params, group.data)
+    registered = group.data.practices.set_index("agb")["registered_patients"]
+    agbs = [practice.agb for practice in group.params.practices]
     return [labels[agb] for agb in agbs], [int(registered[agb]) for agb in agbs]
 
 
@@ -320,9 +259,19 @@ def group_choices(params_file: Path | str | None = None) -> dict[str, tuple[Grou
 # Care-cost what-if: table
 # ---------------------------------------------------------------------------------------
 
-def whatif_indicators(catalogue: pd.DataFrame) -> list[tuple[str, str]]:
-    """(Dutch label, id) of the cost and volume indicators: all but the population make-up."""
+def whatif_indicators(
+    catalogue: pd.DataFrame, comparison: pd.DataFrame | None = None, year: int | None = None
+) -> list[tuple[str, str]]:
+    """(Dutch label, id) of the cost and volume indicators: all but the population make-up.
+
+    With a ``comparison`` table (:func:`spiegelkit.analysis.compare.compare_group`) and its
+    data ``year``: only the indicators with an index for at least one practice in that year,
+    so that nothing offered answers "Geen gegevens".
+    """
     rows = catalogue[catalogue["domain"] != "populatie"]
+    if comparison is not None:
+        current = comparison[(comparison["year"] == year) & comparison["index"].notna()]
+        rows = rows[rows["id"].isin(set(current["indicator"]))]
     return [
         (f"{DOMAINS.get(domain, domain)}: {title}", indicator)
         for domain, title, indicator in zip(rows["domain"], rows["title"], rows["id"])
@@ -410,7 +359,7 @@ def care_cost_html(
         raise ValueError(f"target must be one of {sorted(TARGETS)}; got {target!r}.")
     rows = table[(table["indicator"] == indicator) & (table["year"] == year)]
     if rows.empty:
-        return f'<p class="sk-widget-note">Geen gegevens voor deze indicator in {year}.</p>'
+        return render("widget_whatif.html.j2", rows=[], year=year)
     if labels is None:
         names = rows["practice"] if "practice" in rows.columns else rows["agb"]
         labels = dict(zip(rows["agb"], names))
@@ -418,7 +367,8 @@ def care_cost_html(
     practices = result[result["level"] == "practice"].set_index("agb", drop=False)
     group = result[result["level"] == "group"].iloc[0]
     indices = rows.set_index("agb")
-    return WHATIF_TEMPLATE.render(
+    return render(
+        "widget_whatif.html.j2",
         confidence=dutch.confidence_text(confidence),
         title=rows["title"].iloc[0] if "title" in rows.columns else indicator,
         year=year,
@@ -445,32 +395,57 @@ CHOICE_FIELD = {"style": {"description_width": "5em"}, "layout": {"width": "44em
 BUTTONS_FIELD = {"style": {"description_width": "5em", "button_width": "13em"}}
 
 
+def _heading(text: str) -> widgets.Label:
+    """A bold label over a column of inputs (a Label: text, never HTML)."""
+    return widgets.Label(text, style={"font_weight": "bold"})
+
+
+def parse_tariff(text: str, label: str) -> Decimal:
+    """An amount typed the Dutch way (``1,25``; ``1.25`` is read too), else ValueError in Dutch."""
+    cleaned = str(text).strip().replace(" ", "")
+    if cleaned.count(",") + cleaned.count(".") > 1:
+        cleaned = ""
+    try:
+        value = amount(cleaned.replace(",", "."), label)
+    except ValueError:
+        value = None
+    if value is None or -value.as_tuple().exponent > MAX_TARIFF_DECIMALS:
+        raise ValueError(f"Vul bij ‘{label}’ een bedrag in van 0 of meer, met ten hoogste "
+                         f"{MAX_TARIFF_DECIMALS} decimalen (bijvoorbeeld 12,50); nu staat er ‘{text}’.")
+    return value
+
+
 class CostsCalculator(widgets.VBox):
     """Supplement against facilitation fee, live: list sizes, meetings and tariffs in.
 
     Attributes (widgets; each has a CSS class as a stable hook for browser tests):
     ``practice_count`` (IntSlider, ``sk-practice-count``), ``patients`` (one BoundedIntText
     per practice slot, ``sk-patients-0``, ``sk-patients-1``, ...), ``meetings`` (IntSlider,
-    ``sk-meetings``), ``supplement``, ``fee_per_practice``, ``fee_per_patient``
-    (BoundedFloatText, ``sk-supplement``, ``sk-fee-per-practice``, ``sk-fee-per-patient``),
-    ``table`` (HTML of :func:`costs_html`, ``sk-costs-table``) and ``chart`` (Image of
+    ``sk-meetings``), ``supplement``, ``fee_per_practice``, ``fee_per_patient`` (Text holding
+    a Dutch amount such as ``1,25``, ``sk-supplement``, ``sk-fee-per-practice``,
+    ``sk-fee-per-patient``), ``table`` (HTML of :func:`costs_html`, ``sk-costs-table``; a
+    Dutch error message while an amount cannot be read) and ``chart`` (Image of
     :func:`costs_chart`, ``sk-costs-chart``).
 
     There are at least 5 practice slots; the slider shows 3 to 5 of them (wider when the
     group has fewer or more practices). Slots beyond the given list sizes start at a
-    normpraktijk (2,095 patients).
+    normpraktijk (2,095 patients). Names and default tariffs come from ``organisation``
+    (default: the kit's default organisation file).
     """
 
     def __init__(
         self,
         list_sizes: Iterable[int] = DEFAULT_LIST_SIZES,
-        tariffs: Tariffs = Tariffs(),
+        tariffs: Tariffs | None = None,
         names: Sequence[str] | None = None,
+        organisation: Organisation | None = None,
     ):
+        self.organisation = organisation or default_organisation()
+        tariffs = tariffs or Tariffs.of(self.organisation)
         sizes = [row.registered_patients for row in group_costs(list_sizes, tariffs)[0]]
         count = len(sizes)
         slots = max(count, MAX_PRACTICES)
-        names = practice_names(names, count) + [f"Praktijk {n}" for n in range(count + 1, slots + 1)]
+        names = numbered_labels(names, count) + [f"Praktijk {n}" for n in range(count + 1, slots + 1)]
         sizes += [NORMPRAKTIJK] * (slots - count)
         self.practice_count = widgets.IntSlider(
             value=count, min=min(count, MIN_PRACTICES), max=slots, description="Aantal praktijken",
@@ -487,16 +462,16 @@ class CostsCalculator(widgets.VBox):
             value=tariffs.meetings_per_year, min=1, max=max(MAX_MEETINGS, tariffs.meetings_per_year),
             description="Aantal bijeenkomsten per jaar", continuous_update=False, **TARIFF_FIELD,
         ).add_class("sk-meetings")
-        labels = {field: label for _, field, label in TARIFF_INPUTS}
+        self.labels = {field: label for _, field, label in TARIFF_INPUTS}
         self.supplement, self.fee_per_practice, self.fee_per_patient = (
-            widgets.BoundedFloatText(
-                value=float(getattr(tariffs, field)), min=0, max=10_000, step=step,
-                description=labels[field], **TARIFF_FIELD,
+            widgets.Text(
+                value=dutch.tariff(getattr(tariffs, field)), description=self.labels[field],
+                continuous_update=False, **TARIFF_FIELD,
             ).add_class(css)
-            for field, step, css in (
-                ("supplement_per_patient", 0.01, "sk-supplement"),
-                ("fee_per_practice", 1, "sk-fee-per-practice"),
-                ("fee_per_patient", 0.01, "sk-fee-per-patient"),
+            for field, css in (
+                ("supplement_per_patient", "sk-supplement"),
+                ("fee_per_practice", "sk-fee-per-practice"),
+                ("fee_per_patient", "sk-fee-per-patient"),
             )
         )
         self.table = widgets.HTML().add_class("sk-costs-table")
@@ -505,9 +480,9 @@ class CostsCalculator(widgets.VBox):
                   self.supplement, self.fee_per_practice, self.fee_per_patient]
         super().__init__([
             widgets.HBox([
-                widgets.VBox([widgets.HTML("<b>Ingeschreven patiënten per praktijk</b>"),
+                widgets.VBox([_heading("Ingeschreven patiënten per praktijk"),
                               self.practice_count, *self.patients]),
-                widgets.VBox([widgets.HTML("<b>Bijeenkomsten en tarieven</b>"), self.meetings,
+                widgets.VBox([_heading("Bijeenkomsten en tarieven"), self.meetings,
                               self.supplement, self.fee_per_practice, self.fee_per_patient]),
             ], layout={"flex_flow": "row wrap", "grid_gap": "2em"}),
             self.table,
@@ -529,16 +504,30 @@ class CostsCalculator(widgets.VBox):
 
     @property
     def tariffs(self) -> Tariffs:
-        """The tariffs in the inputs, as exact Decimals (floats read through their text)."""
-        return Tariffs(self.supplement.value, self.fee_per_practice.value, self.fee_per_patient.value,
-                       self.meetings.value)
+        """The tariffs in the inputs, as exact Decimals; ValueError (in Dutch) naming every
+        amount that cannot be read."""
+        values, errors = {}, []
+        for field, widget in (("supplement_per_patient", self.supplement),
+                              ("fee_per_practice", self.fee_per_practice),
+                              ("fee_per_patient", self.fee_per_patient)):
+            try:
+                values[field] = parse_tariff(widget.value, self.labels[field])
+            except ValueError as exc:
+                errors.append(str(exc))
+        if errors:
+            raise ValueError(" ".join(errors))
+        return Tariffs(**values, meetings_per_year=self.meetings.value)
 
     def update(self, change=None) -> None:
         """Show the practice slots in use and redraw the table and the chart."""
         for slot, widget in enumerate(self.patients):
             widget.layout.display = None if slot < self.practice_count.value else "none"
-        tariffs = self.tariffs
-        self.table.value = costs_html(self.list_sizes, tariffs, self.shown_names)
+        try:
+            tariffs = self.tariffs
+        except ValueError as exc:
+            self.table.value = render("widget_error.html.j2", message=str(exc))
+            return
+        self.table.value = costs_html(self.list_sizes, tariffs, self.shown_names, self.organisation)
         self.chart.value = figure_png(costs_chart(self.list_sizes, tariffs, self.shown_names))
 
 
@@ -592,12 +581,13 @@ class CareCostWhatIf(widgets.VBox):
         return self._comparisons[name]
 
     def choose_group(self, change=None, preferred: str | None = None) -> None:
-        """Offer the indicators of the chosen group's catalogue; keep the indicator if it can."""
+        """Offer the indicators with data for the chosen group and its data year; keep the
+        indicator if it can."""
         keep = preferred or self.indicator.value
-        options = whatif_indicators(self.data.catalogue)
+        options = whatif_indicators(self.data.catalogue, self.comparison(), self.params.data_year)
         ids = [indicator for _, indicator in options]
         self.indicator.options = options
-        self.indicator.value = keep if keep in ids else ids[0]
+        self.indicator.value = keep if keep in ids else (ids[0] if ids else None)
         self.update()
 
     def update(self, change=None) -> None:
@@ -615,23 +605,31 @@ class CareCostWhatIf(widgets.VBox):
 
 def costs_calculator(
     list_sizes: Iterable[int] = DEFAULT_LIST_SIZES,
-    meetings: int = 3,
-    supplement_per_patient: Decimal | float | str = "0.80",
-    fee_per_practice: Decimal | float | str = "50",
-    fee_per_patient: Decimal | float | str = "0.05",
+    meetings: int | None = None,
+    supplement_per_patient: Decimal | float | str | None = None,
+    fee_per_practice: Decimal | float | str | None = None,
+    fee_per_patient: Decimal | float | str | None = None,
     params_file: Path | str | None = None,
 ) -> CostsCalculator:
     """The supplement-versus-fee calculator, starting from these values.
 
     With ``params_file`` (a group's params YAML) the practices and their list sizes come from
-    the group's data (:func:`group_practices`) instead of ``list_sizes``. Tariffs default to
-    the source values; invalid values raise ValueError in plain language.
+    the group's data (:func:`group_practices`) instead of ``list_sizes``, and the names and
+    tariffs from the group's organisation file. A tariff or ``meetings`` left at None is that
+    of the organisation (the kit's default without ``params_file``); a tariff given as text may
+    use a decimal comma (``"0,90"``). Invalid values raise ValueError in plain language.
     """
-    tariffs = Tariffs(supplement_per_patient, fee_per_practice, fee_per_patient, meetings)
-    if params_file is None:
-        return CostsCalculator(list_sizes, tariffs)
-    names, sizes = group_practices(params_file)
-    return CostsCalculator(sizes, tariffs, names)
+    group = open_group(params_file) if params_file is not None else None
+    organisation = group.organisation if group else default_organisation()
+    base = Tariffs.of(organisation)
+    given = {"supplement_per_patient": supplement_per_patient, "fee_per_practice": fee_per_practice,
+             "fee_per_patient": fee_per_patient, "meetings_per_year": meetings}
+    tariffs = dataclasses.replace(base, **{key: value.replace(",", ".") if isinstance(value, str) else value
+                                           for key, value in given.items() if value is not None})
+    if group is None:
+        return CostsCalculator(list_sizes, tariffs, organisation=organisation)
+    names, sizes = _practices_of(group)
+    return CostsCalculator(sizes, tariffs, names, organisation)
 
 
 def care_cost_calculator(

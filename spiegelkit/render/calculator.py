@@ -1,10 +1,13 @@
 """An offline what-if calculator for the HTML handout: supplement versus facilitation fee.
 
-:func:`calculator_html` returns one self-contained ``<div>`` with inputs and a live table.
-The figures are rendered by Python (:mod:`spiegelkit.analysis.costs`), so a printed or script-less
-handout is right; inline plain JavaScript recomputes them when an input changes. The
-script uses no libraries, no network and no ``eval``; it counts in whole micro-euros
-(BigInt) and rounds half up to cents exactly like :func:`spiegelkit.analysis.costs.practice_costs`.
+:func:`calculator_html` returns one self-contained ``<div>`` with inputs and a live table,
+rendered from ``templates/fragments/calculator.html.j2``. The figures are rendered by Python
+(:mod:`spiegelkit.analysis.costs`), so a printed or script-less handout is right; inline plain
+JavaScript recomputes them when an input changes. The script uses no libraries, no network
+and no ``eval``; it counts in whole micro-euros (BigInt) and rounds half up to cents exactly
+like :func:`spiegelkit.analysis.costs.practice_costs`. Its break-even sentence is the Python
+one (:data:`spiegelkit.analysis.costs.BREAK_EVEN_TEXT`), handed over in data attributes; names
+and tariffs come from the group's organisation file.
 """
 
 from __future__ import annotations
@@ -14,17 +17,22 @@ import uuid
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
-from jinja2 import Environment
 from markupsafe import Markup
 
+from spiegelkit import dutch
 from spiegelkit.analysis.costs import (
+    BREAK_EVEN_TEXT,
     MONEY_FIELDS,
+    NO_BREAK_EVEN_TEXT,
+    TOTALS_LABEL,
     Tariffs,
     break_even_patients,
-    format_euro,
+    break_even_sentence,
     group_costs,
-    practice_names,
+    numbered_labels,
 )
+from spiegelkit.inputs.organisation import Organisation, default_organisation
+from spiegelkit.render.html import render
 
 #: Most decimals a tariff may have in the calculator (it counts in micro-euros).
 MAX_TARIFF_DECIMALS = 6
@@ -133,7 +141,7 @@ function readTariffs(root, errors) {
     var field = input(pair[1]);
     tariffs[pair[0]] = parseAmount(field.value);
     if (tariffs[pair[0]] === null) {
-      errors.add(field, "Vul bij \u2018" + field.getAttribute("data-label") + "\u2019 een bedrag in van 0 of meer, met ten hoogste 6 decimalen (bijvoorbeeld 0,80).");
+      errors.add(field, "Vul bij \u2018" + field.getAttribute("data-label") + "\u2019 een bedrag in van 0 of meer, met ten hoogste 6 decimalen (bijvoorbeeld 12,50).");
     }
   });
   tariffs.meetings = parseWhole(input("meetings").value, 1n);
@@ -173,107 +181,49 @@ function updateCalculator(root) {
   var breakEvenCell = root.querySelector('[data-field="break_even"]');
   var patients = tariffs === null ? null : breakEven(tariffs);
   breakEvenCell.setAttribute("data-value", patients === null ? "" : String(patients));
-  breakEvenCell.textContent = tariffs === null ? "\u2013" : breakEvenText(patients);
+  breakEvenCell.textContent = tariffs === null ? "\u2013" : breakEvenText(patients, breakEvenCell);
   errors.show();
 }
 
-function breakEvenText(patients) {
-  if (patients === null) {
-    return "Bij deze tarieven dekt de opslag de begeleiding bij geen enkele praktijkgrootte.";
-  }
-  return "Vanaf " + groupDigits(String(patients)) + " ingeschreven pati\u00ebnten dekt de opslag de begeleiding (netto per jaar \u20ac 0,00 of meer).";
+/* The sentence comes from Python (data-text, data-text-none): one wording for both. */
+function breakEvenText(patients, cell) {
+  if (patients === null) { return cell.getAttribute("data-text-none"); }
+  return cell.getAttribute("data-text").replace("{patients}", groupDigits(String(patients)));
 }
 """
 
-TEMPLATE = """\
-<div class="sk-calc" id="{{ uid }}">
-<p class="sk-calc-intro">Rekenhulp: wat houdt elke praktijk over van de opslag voor de Praktijkspiegel \
-na de kosten van begeleiding? Pas de getallen aan; de tabel rekent direct mee. \
-Bedragen in euro, afgerond op hele centen.</p>
-<fieldset class="sk-calc-tariffs">
-<legend>Tarieven en bijeenkomsten</legend>
-{% for name, label, value in tariff_inputs %}\
-<label for="{{ uid }}-{{ name }}">{{ label }}</label>
-<input type="text" inputmode="decimal" id="{{ uid }}-{{ name }}" name="{{ name }}" data-label="{{ label }}" value="{{ value }}">
-{% endfor %}\
-<label for="{{ uid }}-meetings">Aantal bijeenkomsten per jaar</label>
-<input type="number" min="1" step="1" id="{{ uid }}-meetings" name="meetings" value="{{ meetings }}">
-<label for="{{ uid }}-facilitated">Begeleid door een ROS (uitvinken: zelf georganiseerd, geen begeleidingskosten)</label>
-<input type="checkbox" id="{{ uid }}-facilitated" name="facilitated" checked>
-</fieldset>
-<table class="sk-calc-table">
-<thead><tr><th scope="col">Praktijk</th><th scope="col">Ingeschreven patiënten</th>\
-{% for heading in money_headings %}<th scope="col">{{ heading }}</th>{% endfor %}</tr></thead>
-<tbody>
-{% for row in rows %}\
-<tr class="sk-calc-row" data-index="{{ loop.index0 }}">\
-<th scope="row" class="sk-calc-name">{{ row.name }}</th>\
-<td><input type="number" min="0" step="1" id="{{ uid }}-patients-{{ loop.index0 }}" name="patients-{{ loop.index0 }}" \
-aria-label="Ingeschreven patiënten {{ row.name }}" value="{{ row.patients }}"></td>\
-{% for cell in row.cells %}<td data-field="{{ cell.field }}" data-cents="{{ cell.cents }}">{{ cell.text }}</td>{% endfor %}</tr>
-{% endfor %}\
-</tbody>
-<tfoot><tr class="sk-calc-total"><th scope="row">Totaal groep</th>\
-<td data-field="registered_patients" data-value="{{ totals.patients }}">{{ totals.patients_text }}</td>\
-{% for cell in totals.cells %}<td data-field="{{ cell.field }}" data-cents="{{ cell.cents }}">{{ cell.text }}</td>{% endfor %}</tr></tfoot>
-</table>
-<p class="sk-calc-breakeven" data-field="break_even" data-value="{{ break_even.value }}">{{ break_even.text }}</p>
-<p class="sk-calc-error" role="alert" hidden></p>
-<script>
-(function () {
-{{ core_js }}
-{{ dom_js }}
-var root = document.getElementById("{{ uid }}");
-root.addEventListener("input", function () { updateCalculator(root); });
-root.addEventListener("change", function () { updateCalculator(root); });
-updateCalculator(root);
-})();
-</script>
-</div>
-"""
-
-_TEMPLATE = Environment(autoescape=True, keep_trailing_newline=True).from_string(TEMPLATE)
-
-
 def _tariff_text(value: Decimal, name: str) -> str:
-    """A tariff as the calculator shows it, in Dutch notation without exponent: ``"0,80"``."""
+    """A tariff as the calculator shows it (:func:`spiegelkit.dutch.tariff`: ``"1,25"``)."""
     if -value.as_tuple().exponent > MAX_TARIFF_DECIMALS:
         raise ValueError(
             f"{name} has more than {MAX_TARIFF_DECIMALS} decimals ({value}); the calculator "
             f"counts in millionths of a euro. Round the tariff to at most {MAX_TARIFF_DECIMALS} decimals."
         )
-    return format(value, "f").replace(".", ",")
+    return dutch.tariff(value)
 
 
-def _money_cells(costs) -> list[dict]:
+def money_cells(costs) -> list[dict]:
+    """The amount cells of one practice's (or the totals') costs: field, whole cents and the
+    Dutch text, in the order of :data:`~spiegelkit.analysis.costs.MONEY_FIELDS`."""
     return [
-        {"field": field, "cents": int(getattr(costs, field) * 100), "text": format_euro(getattr(costs, field))}
+        {"field": field, "cents": int(getattr(costs, field) * 100), "text": dutch.euro(getattr(costs, field))}
         for field in MONEY_FIELDS
     ]
 
 
-def _dutch_count(number: int) -> str:
-    """A whole number with Dutch thousands separators: ``"12.345"``."""
-    return f"{number:,}".replace(",", ".")
-
-
 def _break_even(tariffs: Tariffs) -> dict:
-    """The break-even sentence and value; the script's ``breakEvenText`` says the same."""
+    """The break-even sentence and value, with the sentence's two forms for the script."""
     patients = break_even_patients(tariffs).first_whole_patients
-    if patients is None:
-        return {"value": "", "text": "Bij deze tarieven dekt de opslag de begeleiding bij geen enkele praktijkgrootte."}
-    return {
-        "value": patients,
-        "text": f"Vanaf {_dutch_count(patients)} ingeschreven patiënten dekt de opslag de begeleiding "
-        f"(netto per jaar € 0,00 of meer).",
-    }
+    return {"value": "" if patients is None else patients, "text": break_even_sentence(tariffs),
+            "template": BREAK_EVEN_TEXT, "none": NO_BREAK_EVEN_TEXT}
 
 
 def calculator_html(
     list_sizes: Iterable[int],
-    tariffs: Tariffs = Tariffs(),
+    tariffs: Tariffs | None = None,
     names: Sequence[str] | None = None,
     id_prefix: str | None = None,
+    organisation: Organisation | None = None,
 ) -> str:
     """A self-contained HTML fragment: inputs and a live table of supplement versus fee.
 
@@ -283,12 +233,16 @@ def calculator_html(
         Registered patients per practice; one table row each.
     tariffs
         Starting tariffs and meetings (editable in the page); at most 6 decimals each.
+        Default: those of ``organisation``.
     names
         Display names of the practices (HTML-escaped); default "Praktijk 1", ...
     id_prefix
         Id of the root ``<div>`` and prefix of every element id. Default: ``"sk-calc-"``
         plus 8 random hex digits, so several calculators on one page do not clash; pass a
         fixed value for reproducible output. Letters, digits, ``-`` and ``_`` only.
+    organisation
+        The insurer and the ROS whose names the calculator shows (and whose tariffs it
+        starts from). Default: the kit's default organisation file.
 
     Returns
     -------
@@ -304,7 +258,7 @@ def calculator_html(
     - root: ``div.sk-calc#P``; intro ``p.sk-calc-intro``; tariffs ``fieldset.sk-calc-tariffs``.
     - inputs (``name`` / ``id``): ``supplement`` / ``P-supplement``, ``fee-per-practice`` /
       ``P-fee-per-practice``, ``fee-per-patient`` / ``P-fee-per-patient`` (type text,
-      accept ``0,80`` and ``0.80``, at most 6 decimals); ``meetings`` / ``P-meetings``
+      accept ``1,25`` and ``1.25``, at most 6 decimals); ``meetings`` / ``P-meetings``
       (number, >= 1); ``facilitated`` / ``P-facilitated`` (checkbox, checked; unchecked =
       self-organised, fees 0); ``patients-i`` / ``P-patients-i`` (number, whole, >= 0).
     - table ``table.sk-calc-table``; practice rows ``tr.sk-calc-row[data-index=i]`` with the
@@ -315,31 +269,32 @@ def calculator_html(
       invalid, text then "–"). Totals row also ``td[data-field=registered_patients]`` with
       ``data-value``.
     - ``p.sk-calc-breakeven[data-field=break_even]``: sentence with the first list size whose
-      net is >= 0, ``data-value`` that size (empty when there is none).
+      net is >= 0, ``data-value`` that size (empty when there is none); ``data-text`` and
+      ``data-text-none`` hold the sentence's two forms, which the script fills in.
     - ``p.sk-calc-error[role=alert]``: hidden unless an input is invalid; invalid inputs get
       ``aria-invalid="true"``.
     """
     uid = id_prefix if id_prefix is not None else f"sk-calc-{uuid.uuid4().hex[:8]}"
     if not ID_PREFIX_PATTERN.match(uid):
         raise ValueError(f"id_prefix must start with a letter and hold only letters, digits, - and _; got {uid!r}.")
+    organisation = organisation or default_organisation()
+    tariffs = tariffs or Tariffs.of(organisation)
     rows, totals = group_costs(list_sizes, tariffs)
-    labels = practice_names(names, len(rows))
-    return _TEMPLATE.render(
+    labels = numbered_labels(names, len(rows))
+    return render(
+        "calculator.html.j2",
         uid=uid,
+        organisation=organisation,
         tariff_inputs=[
             (name, label, _tariff_text(getattr(tariffs, field), field)) for name, field, label in TARIFF_INPUTS
         ],
         meetings=tariffs.meetings_per_year,
         money_headings=[MONEY_HEADINGS[field] for field in MONEY_FIELDS],
         rows=[
-            {"name": label, "patients": row.registered_patients, "cells": _money_cells(row)}
+            {"name": label, "patients": row.registered_patients, "cells": money_cells(row)}
             for label, row in zip(labels, rows)
         ],
-        totals={
-            "patients": totals.registered_patients,
-            "patients_text": _dutch_count(totals.registered_patients),
-            "cells": _money_cells(totals),
-        },
+        totals={"name": TOTALS_LABEL, "patients": totals.registered_patients, "cells": money_cells(totals)},
         break_even=_break_even(tariffs),
         core_js=Markup(CALCULATOR_CORE_JS),
         dom_js=Markup(CALCULATOR_DOM_JS),

@@ -20,7 +20,8 @@ from spiegelkit.inputs.dataset import MirrorData
 from spiegelkit.render.html import Html, render, source_line
 from spiegelkit.inputs.meetings import (MeetingRecord)
 from spiegelkit.inputs.params import (GROUP_TYPES, MAX_PEOPLE, GroupParams)
-from spiegelkit.analysis.compliance import REQUIRED_MEETINGS, Compliance, unrecorded_practice
+from spiegelkit.analysis.compliance import Compliance, unrecorded_practice
+from spiegelkit.inputs.organisation import Organisation, default_organisation
 from spiegelkit.inputs.group import mirror_status, practice_names
 from spiegelkit.inputs.params import duration_nl, group_rule_breaks, people_count
 
@@ -121,9 +122,10 @@ def attendance_html(params: GroupParams, data: MirrorData, blank_rows: int = 1,
                   practices=practices, blank_rows=blank_rows, guest_rows=guest_rows)
 
 
-def invitation_html(params: GroupParams, data: MirrorData) -> Html:
+def invitation_html(params: GroupParams, data: MirrorData, organisation: Organisation | None = None) -> Html:
     """The invitation: when, how to download the mirror from the Vektis portal, what to bring,
-    who is expected, and whose mirror has been received."""
+    who is expected, and whose mirror has been received. `organisation` (default: the kit's)
+    names the insurer and its module."""
     statuses = mirror_status(params, data)
     names = practice_names(params, data)
     return render(
@@ -131,14 +133,16 @@ def invitation_html(params: GroupParams, data: MirrorData) -> Html:
         statuses=statuses, send_by=params.meeting_date - dt.timedelta(days=SEND_MIRROR_DAYS),
         practices=[dict(name=names[p.agb], participants=p.participants) for p in params.practices],
         max_people=MAX_PEOPLE, without_mirror=[s for s in statuses if s.in_data and not s.has_mirror],
+        organisation=organisation or default_organisation(),
     )
 
 
 # --- the report (verslag) ----------------------------------------------------------------
 
-def report_html(params: GroupParams, record: MeetingRecord, data: MirrorData) -> Html:
+def report_html(params: GroupParams, record: MeetingRecord, data: MirrorData,
+                organisation: Organisation | None = None) -> Html:
     """The verslag of one meeting: who attended and signed, indicators discussed, agreements,
-    providers consulted and follow-up."""
+    providers consulted and follow-up. `organisation` (default: the kit's) names the insurer."""
     names = practice_names(params, data)
     titles = dict(zip(data.catalogue["id"], data.catalogue["title"]))
     attendance = [dict(name=names[p.agb], agb=p.agb, people=record.people_of(p.agb))
@@ -155,14 +159,15 @@ def report_html(params: GroupParams, record: MeetingRecord, data: MirrorData) ->
         attendance=attendance, unsigned=unsigned, agreements=agreements,
         indicators=[titles.get(i, i) for i in record.indicators_discussed],
         providers=[dict(name=p.name, kind=FOLLOW_UPS[p.kind]) for p in record.providers_consulted],
-        source=source_line(data),
+        source=source_line(data), organisation=organisation or default_organisation(),
     )
 
 
-def report_page(params: GroupParams, record: MeetingRecord, data: MirrorData) -> str:
+def report_page(params: GroupParams, record: MeetingRecord, data: MirrorData,
+                organisation: Organisation | None = None) -> str:
     """The verslag as one self-contained printable HTML page (inline CSS, nothing loaded)."""
     title = f"Verslag bijeenkomst {record.meeting_number} {params.group_name}"
-    return render("page.html.j2", title=title, body=report_html(params, record, data))
+    return render("page.html.j2", title=title, body=report_html(params, record, data, organisation))
 
 
 def report_path(out_dir: Path, group_id: str, meeting_number: int) -> Path:
@@ -227,13 +232,18 @@ def _index_cell(rows: pd.DataFrame, year: int) -> dict | None:
 
 # --- the year's obligations --------------------------------------------------------------
 
-def compliance_html(params: GroupParams, obligations: Compliance) -> Html:
+def compliance_html(params: GroupParams, obligations: Compliance,
+                    organisation: Organisation | None = None) -> Html:
     """The year's obligations of this group's practices, from `obligations` counted over all
-    the groups they sit in (:func:`spiegelkit.analysis.compliance.year_obligations`)."""
+    the groups they sit in (:func:`spiegelkit.analysis.compliance.year_obligations`), with the
+    conditions of `organisation` (default: the kit's)."""
+    organisation = organisation or default_organisation()
+    conditions = organisation.insurer.conditions
     year, today = obligations.year, obligations.today
     found = {p.agb: p for p in obligations.practices}
-    practices = [found.get(p.agb) or unrecorded_practice(p.agb, params, year, today)
+    practices = [found.get(p.agb) or unrecorded_practice(p.agb, params, year, today, conditions)
                  for p in params.practices]
-    return render("compliance.html.j2", year=year, required=REQUIRED_MEETINGS,
+    return render("compliance.html.j2", year=year, required=conditions.meetings_per_year,
+                  insurer=organisation.insurer, conditions=conditions,
                   practices=[dict(p.to_json(), done=p.done) for p in practices],
                   unreadable=sum(p.is_error for p in obligations.problems))

@@ -21,7 +21,7 @@ from spiegelkit.inputs.dataset import MirrorData, national_population
 from spiegelkit.inputs.params import GROUP_TYPES, GroupParams
 from spiegelkit.analysis.talking_points import TalkingPoint, talking_points
 from spiegelkit.analysis.compliance import obligations_of
-from spiegelkit.analysis.costs import Tariffs, care_cost_whatif, costs_table, format_euro
+from spiegelkit.analysis.costs import Tariffs, care_cost_whatif, costs_table
 from spiegelkit.inputs.group import Group, group_from_params, load_groups, open_group
 from spiegelkit.render.calculator import calculator_html
 from spiegelkit.render.downloads import data_table, download_links
@@ -127,7 +127,8 @@ class Handout:
         counted over every group whose params file sits beside this group's."""
         date = self.params.meeting_date
         return compliance_html(self.named_params,
-                               obligations_of(load_groups(self.group.folder), date.year, date))
+                               obligations_of(load_groups(self.group.folder), date.year, date),
+                               self.group.organisation)
 
     def agenda(self) -> Html:
         """The meeting's agenda for 1.5-2 hours, built around the talking points."""
@@ -216,12 +217,15 @@ class Handout:
         practices = [p for p in self._practices() if p["patients"] is not None]
         sizes = [p["patients"] for p in practices]
         names = [p["label"] for p in practices]
-        costs = costs_table(sizes, Tariffs(), names).to_dict("records")
+        organisation = self.group.organisation
+        tariffs = Tariffs.of(organisation)
+        costs = costs_table(sizes, tariffs, names).to_dict("records")
         ranges = self._cost_ranges()
         return join_html(
-            render("costs.html.j2", costs=costs, euro=format_euro, ranges=ranges, year=self.year,
+            render("costs.html.j2", costs=costs, tariffs=tariffs, organisation=organisation,
+                   ranges=ranges, year=self.year,
                    columns=list(dict.fromkeys(self.current["practice"])) + ["de groep"]),
-            Html(calculator_html(sizes, Tariffs(), names=names,
+            Html(calculator_html(sizes, tariffs, names=names, organisation=organisation,
                                  id_prefix=f"sk-calc-{self.params.group_id}")))
 
     def _cost_ranges(self) -> list[dict]:

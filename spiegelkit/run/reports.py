@@ -38,7 +38,7 @@ def report_preview(params_path: Path, meeting_number: int) -> Html:
     if record is None:
         return render("report.html.j2", params=group.params, record=None,
                       meeting_number=meeting_number)
-    return report_html(group.params, record, group.data)
+    return report_html(group.params, record, group.data, group.organisation)
 
 
 def _record(group: Group, meeting_number: int) -> MeetingRecord | None:
@@ -47,7 +47,7 @@ def _record(group: Group, meeting_number: int) -> MeetingRecord | None:
 
 def _write(group: Group, record: MeetingRecord, out_dir: Path) -> Path:
     target = report_path(out_dir, group.group_id, record.meeting_number)
-    write_text(target, report_page(group.params, record, group.data))
+    write_text(target, report_page(group.params, record, group.data, group.organisation))
     return target
 
 
@@ -55,4 +55,5 @@ def obligations_preview(params_file: Path, year: int) -> Html:
     """The year's obligations of a group's practices, counted over every group whose params
     file sits beside this one."""
     group = open_group(params_file)
-    return compliance_html(group.params, obligations_of(load_groups(group.folder), year))
+    return compliance_html(group.params, obligations_of(load_groups(group.folder), year),
+                           group.organisation)

@@ -350,7 +350,7 @@ _ParamsDumper.add_representer(
 
 
 def group_params(group: dict, profiles: dict, data_dir: str = "demo") -> dict:
-    """The params of one demo group, in the format of CONTRACTS.md."""
+    """The params of one demo group, in the format of README.md, section "Add your own group"."""
     practices = []
     for practice in group["practices"]:
         entry = {"agb": _Quoted(practice["agb"])}
