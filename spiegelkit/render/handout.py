@@ -204,7 +204,7 @@ class Handout:
             row["cells"][r["practice"]] = dict(
                 value=_value(r["value"], r["statistic"]), index=r["index"], lower=r["lower"],
                 upper=r["upper"], mark=mark, css=css, text=r["significance_nl"])
-        methods = sorted(set(current["method"]))
+        methods = sorted({dutch.method_name(m) for m in current["method"]})
         return render("comparison.html.j2", indicators=list(indicators.values()),
                       practices=practices, focus=self.focus, methods=methods, year=self.year,
                       confidence=dutch.confidence_text(self.params.options.confidence))
@@ -245,7 +245,7 @@ class Handout:
 
     def appendix(self) -> Html:
         """The data table of the data year, the methods, and the data to download."""
-        methods = sorted(set(self.table["method"]))
+        methods = sorted({dutch.method_name(m) for m in self.table["method"]})
         current = self.current
         stem = variant_stem(self.params.focus_agb)
         return join_html(
