@@ -74,8 +74,11 @@ def check(params: tuple[str, ...]) -> None:
 @click.option("--versions", type=click.Choice(["all", "group"]), default="all", show_default=True,
               help="all: the group handout and one version per practice; group: the group "
                    "handout only (a national batch, or a quick look).")
+@click.option("--pdf", is_flag=True,
+              help="Also print every handout and verslag to an A4 PDF beside its HTML "
+                   "(needs Chromium: the error says how to get one).")
 def run(params: tuple[str, ...], out: str, jobs: int | None, notebook: str | None, engine: str,
-        force: bool, scheduler: str | None, versions: str) -> None:
+        force: bool, scheduler: str | None, versions: str, pdf: bool) -> None:
     """Make the executed notebook and HTML handout of every group.
 
     PARAMS are group params files (default: params/*.yaml). Outputs go to
@@ -84,10 +87,15 @@ def run(params: tuple[str, ...], out: str, jobs: int | None, notebook: str | Non
     group does not stop the others; the exit code is 1 when any group failed.
     """
     from spiegelkit.run.batch import GROUP_NOTEBOOK, run_groups
+    from spiegelkit.run.pdf import PdfEngineMissing
 
     paths = _params_paths(params)
-    results = run_groups(paths, Path(out), jobs=jobs, notebook=Path(notebook or GROUP_NOTEBOOK),
-                         engine=engine, force=force, scheduler=scheduler, versions=versions)
+    try:
+        results = run_groups(paths, Path(out), jobs=jobs, notebook=Path(notebook or GROUP_NOTEBOOK),
+                             engine=engine, force=force, scheduler=scheduler, versions=versions,
+                             pdf=pdf)
+    except PdfEngineMissing as exc:
+        raise click.ClickException(str(exc)) from exc
     click.echo("")
     for r in results:
         where = display_path(r.handout) if r.handout else f"see {out}/{r.group_id}/FAILED.txt"
@@ -190,20 +198,27 @@ def costs(patients, meetings, supplement, fee_per_practice, fee_per_patient, as_
               help="Number of the meeting whose record becomes the verslag.")
 @click.option("--out", default="outputs", show_default=True, type=click.Path(file_okay=False),
               help="Folder for the per-group outputs.")
-def report(params: str, meeting: int, out: str) -> None:
-    """Write the verslag of one meeting: OUT/<group id>/verslag-<n>.html.
+@click.option("--pdf", is_flag=True, help="Also print it to OUT/<group id>/verslag-<n>.pdf.")
+def report(params: str, meeting: int, out: str, pdf: bool) -> None:
+    """Write the verslag of one meeting: OUT/<group id>/verslag-<n>.html and the editable
+    verslag-<n>.docx beside it.
 
     PARAMS is the group's params file; the record is meetings/<group id>/meeting-<n>.yaml
     beside it.
     """
+    from spiegelkit.run.pdf import PdfEngineMissing, check_pdf_engine, write_pdfs
     from spiegelkit.run.reports import write_report
     from spiegelkit.inputs.problems import InputError
 
     try:
+        if pdf:
+            check_pdf_engine()
         path = write_report(Path(params), meeting, Path(out))
-    except InputError as exc:
+        written = [path, path.with_suffix(".docx"), *(write_pdfs([path]) if pdf else [])]
+    except (InputError, PdfEngineMissing) as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"verslag: {display_path(path)}")
+    for file in written:
+        click.echo(f"verslag: {display_path(file)}")
 
 
 @main.command()
@@ -233,3 +248,7 @@ def compliance(params: tuple[str, ...], year: int | None, as_json: bool) -> None
         click.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
     else:
         click.echo(compliance_text(result), nl=False)
+
+
+if __name__ == "__main__":
+    main()

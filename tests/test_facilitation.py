@@ -109,7 +109,7 @@ def test_attendance_list_has_a_signature_row_per_expected_participant_and_empty_
     params, data = hagro
     page = attendance_html(params, data)
     # 7 expected participants + 1 empty row for each of 4 practices + 3 for others + 2 facilitators
-    assert page.count('<tr style="height:11mm">') == 7 + 4 + 3 + 2
+    assert page.count('<tr class="sk-sign-row">') == 7 + 4 + 3 + 2
     assert "10 februari 2026" in page and "Bijeenkomst nummer 1" in page
     assert "Wouter Koster" in page and "Huisartsenpraktijk Uilenstede" in page
 
