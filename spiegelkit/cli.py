@@ -250,5 +250,39 @@ def compliance(params: tuple[str, ...], year: int | None, as_json: bool) -> None
         click.echo(compliance_text(result), nl=False)
 
 
+@main.command()
+@click.argument("params", nargs=-1, type=click.Path(exists=True, dir_okay=False))
+@click.option("--out", default="outputs", show_default=True, type=click.Path(file_okay=False),
+              help="Folder for the per-group outputs.")
+@click.option("--start", default="19:00", show_default=True, help="Start time (HH:MM, Dutch time).")
+@click.option("--location", default="", help="Where the meeting is held.")
+@click.option("--organiser", default="Elaa", show_default=True, help="Who organises it.")
+@click.option("--organiser-email", default="", help="The organiser's e-mail address, for the calendar.")
+def invite(params, out, start, location, organiser, organiser_email) -> None:
+    """Write the invitation of each group's meeting: OUT/<group id>/uitnodiging-<n>.html,
+    .txt (for an e-mail) and .ics (a calendar event, from START for the agenda's length).
+
+    PARAMS are group params files (default: params/*.yaml).
+    """
+    import datetime as dt
+
+    from spiegelkit.inputs.problems import InputError
+    from spiegelkit.run.invitations import write_invitation
+
+    try:
+        begin = dt.datetime.strptime(start, "%H:%M").time()
+    except ValueError as exc:
+        raise click.BadParameter(f"{start!r}: give the start time as HH:MM, e.g. 19:30",
+                                 param_hint="--start") from exc
+    for path in _params_paths(params):
+        try:
+            written = write_invitation(Path(path), Path(out), begin, location, organiser,
+                                       organiser_email)
+        except InputError as exc:
+            raise click.ClickException(str(exc)) from exc
+        for file in written:
+            click.echo(f"uitnodiging: {display_path(file)}")
+
+
 if __name__ == "__main__":
     main()

@@ -52,7 +52,7 @@ def test_first_meeting_agenda_without_talking_points_fills_an_hour_and_three_qua
     # 5 minutes left go to the agreements: 15 + 5 = 20.
     assert minutes(items) == [10, 10, 20, 20, 20, 20, 5]
     assert [item["start"] for item in items] == [0, 10, 20, 40, 60, 80, 100]
-    assert items[1]["title"].startswith("Zo lees je de spiegel")
+    assert items[1]["title"].startswith("Zo leest u de spiegel")
 
 
 def test_later_meeting_agenda_looks_back_and_uses_the_talking_points(hagro):

@@ -32,7 +32,11 @@ TICKS = [25, 50, 75, 100, 150, 200, 400]
 SIGNIFICANT = {"higher_95", "higher_998", "lower_95", "lower_998"}
 GREY = "#999999"
 SEX_COLOURS = {"M": "#0072b2", "V": "#e69f00"}
-HEAT = colormaps["PuOr_r"]
+# One colour meaning in every chart and table (handout.css .sk-higher / .sk-lower use the same):
+# higher than expected purple, lower orange, the ends of the colour-blind-safe PuOr scale.
+HEAT = colormaps["PuOr"]
+HIGHER_COLOUR = "#542788"
+LOWER_COLOUR = "#b35806"
 LEGEND_SIZE = 11.0
 
 
@@ -229,7 +233,7 @@ def heatmap_chart(table: pd.DataFrame, year: int, focus: str | None = None) -> C
         canvas.rect(left + practices.index(focus) * cell_w, top, cell_w, cell_h * len(indicators),
                     fill="none", stroke="#000", stroke_width=2.5)
     alt = (f"Overzicht van alle indexen in {year}: {len(indicators)} indicatoren onder elkaar, "
-           f"de praktijken {', '.join(practices)} naast elkaar. Oranje is hoger, paars lager dan "
+           f"de praktijken {', '.join(practices)} naast elkaar. Paars is hoger, oranje lager dan "
            f"verwacht; ▲ en ▼ markeren duidelijke verschillen. {_notable(current)}")
     return Chart(canvas.svg(), alt, f"Overzicht: index per indicator en praktijk, {year} "
                                        "(▲/▼ duidelijk hoger/lager, – te weinig gebeurtenissen)")

@@ -58,7 +58,7 @@ def agenda_items(params: GroupParams, talking_points=None) -> list[dict]:
 def _generated_agenda(params: GroupParams, talking_points) -> list[dict]:
     opening = [_item("Opening en kennismaking; het doel van deze bijeenkomst", 10)]
     if params.meeting_number == 1:
-        opening.append(_item("Zo lees je de spiegel: verwachte waarde, index en marge door toeval", 10))
+        opening.append(_item("Zo leest u de spiegel: verwachte waarde, index en marge door toeval", 10))
     else:
         opening.append(_item(f"Terugblik op de afspraken van bijeenkomst {params.meeting_number - 1}",
                              15, "Wat is ervan gekomen, en hoe bewogen de cijfers?"))
