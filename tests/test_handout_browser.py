@@ -41,10 +41,11 @@ def test_handouts_open_offline_complete_and_print(demo_handouts, page):
         headings = page.locator("h1, h2").all_inner_texts()
         for section in SECTIONS:
             assert any(h.startswith(section) for h in headings), (handout, section, headings)
-        images = page.locator("img")
+        images = page.locator("figure svg[role=img]")
         assert images.count() >= 5
         for i in range(images.count()):  # every chart says what it shows
-            assert len(images.nth(i).get_attribute("alt") or "") > 20, (handout, i)
+            assert len(images.nth(i).get_attribute("aria-label") or "") > 20, (handout, i)
+        assert page.locator("figure svg title").count() > 100  # figures on hover
         assert page.evaluate("document.documentElement.lang") == "nl"
         stem = f"{handout.parent.name}-{handout.stem}"
         page.screenshot(path=str(EVIDENCE / f"{stem}.png"), full_page=False)

@@ -10,7 +10,6 @@ faded.
 
 from __future__ import annotations
 
-import base64
 import functools
 import html
 from dataclasses import dataclass
@@ -52,11 +51,12 @@ class Chart:
         return f"[grafiek] {self.alt}"
 
     def _repr_html_(self) -> str:
-        """An <img> of the SVG: one tag for the exporter, the alt text where readers look."""
-        data = base64.b64encode(self.svg.encode("utf-8")).decode("ascii")
+        """The SVG inline, so that hovering a point or bar shows its <title> (no script), with
+        the alt text as its accessible name (role img, aria-label) and the caption below."""
         caption = f"<figcaption>{html.escape(self.caption)}</figcaption>" if self.caption else ""
-        return (f'<figure class="sk-figure"><img src="data:image/svg+xml;base64,{data}" '
-                f'alt="{html.escape(self.alt, quote=True)}">{caption}</figure>')
+        name = html.escape(self.alt, quote=True)
+        svg = self.svg.replace("<svg ", f'<svg role="img" aria-label="{name}" ', 1)
+        return f'<figure class="sk-figure">{svg}{caption}</figure>'
 
 
 @dataclass(frozen=True)
@@ -104,6 +104,14 @@ def _plain_log_ticks(low: float, high: float, most: int = 5) -> list[float]:
 
 def _nice_ticks(low: float, high: float, count: int = 4) -> list[float]:
     return [t for t in MaxNLocator(count).tick_values(low, high) if low <= t <= high]
+
+
+def hover(practice: str, title: str, index: float, lower: float | None = None,
+          upper: float | None = None) -> str:
+    """What a reader sees on hovering a point or bar: practice, indicator, index, interval."""
+    interval = "" if lower is None or pd.isna(lower) or pd.isna(upper) else \
+        f" (marge {dutch.number(lower)}–{dutch.number(upper)})"
+    return f"{practice}, {title}: index {dutch.number(index)}{interval}"
 
 
 def _notable(rows: pd.DataFrame) -> str:
@@ -161,6 +169,8 @@ def forest_chart(table: pd.DataFrame, year: int, domain: str | None = None,
         with canvas.group(opacity=look.opacity if look.opacity < 1 else None):
             for row in current.loc[current["practice"] == practice,
                                    ["indicator", "index", "lower", "upper", "small_numbers"]].to_dict("records"):
+                tip = None if pd.isna(row["index"]) else hover(practice, titles[row["indicator"]],
+                                                                row["index"], row["lower"], row["upper"])
                 if pd.isna(row["index"]):
                     continue
                 y = top + (indicators.index(row["indicator"]) + 0.5) * band + offset
@@ -168,7 +178,7 @@ def forest_chart(table: pd.DataFrame, year: int, domain: str | None = None,
                     canvas.line(x(row["lower"]), y, x(row["upper"]), y, stroke=look.colour, width=1.6)
                 small = bool(row.get("small_numbers"))
                 canvas.marker(look.marker, x(row["index"]), y, look.radius, stroke=look.colour,
-                              fill="#fff" if small else look.colour, stroke_width=1.3)
+                              fill="#fff" if small else look.colour, stroke_width=1.3, title=tip)
     medians = current.groupby("indicator")["index"].median()
     for indicator, median in medians.items():
         if pd.notna(median):
@@ -205,7 +215,7 @@ def heatmap_chart(table: pd.DataFrame, year: int, focus: str | None = None) -> C
     titles = dict(zip(current["indicator"], current["title"]))
     domains = dict(zip(current["indicator"], current["domain"]))
     cells = {(r["indicator"], r["practice"]): r for r in current[
-        ["indicator", "practice", "index", "significance"]].to_dict("records")}
+        ["indicator", "practice", "index", "lower", "upper", "significance"]].to_dict("records")}
     left, cell_w, cell_h = 270.0, min(120.0, (WIDTH - 280) / max(len(practices), 1)), 17.0
     header = [wrap(p, 10, cell_w - 6)[:2] for p in practices]
     top = 10 + 12 * max(len(h) for h in header) + 6
@@ -223,7 +233,8 @@ def heatmap_chart(table: pd.DataFrame, year: int, focus: str | None = None) -> C
                 continue
             small = row["significance"] == "small_numbers"
             fill = "#eeeeee" if small else _heat_colour(row["index"])
-            canvas.rect(left + j * cell_w, y, cell_w, cell_h, fill=fill, stroke="#fff")
+            canvas.rect(left + j * cell_w, y, cell_w, cell_h, fill=fill, stroke="#fff",
+                        title=hover(practice, titles[indicator], row["index"], row["lower"], row["upper"]))
             label = f"{dutch.number(row['index'])} {MARKS.get(row['significance'], '')}".strip()
             canvas.text(left + (j + 0.5) * cell_w, y + cell_h * 0.72, label, size=10,
                         anchor="middle", fill="#fff" if _dark(fill) else "#000")
@@ -281,13 +292,15 @@ def spine_chart(table: pd.DataFrame, region: pd.DataFrame, year: int,
         x_axis(canvas, x, shown, [str(t) for t in shown], top, bottom, size=9, grid="#f0f0f0")
         canvas.line(x(100), top, x(100), bottom, width=1.2)
         for row in current.loc[current["practice"] == practice,
-                               ["indicator", "index", "significance"]].to_dict("records"):
+                               ["indicator", "index", "lower", "upper", "significance"]].to_dict("records"):
             if pd.isna(row["index"]):
                 continue
             y = top + (indicators.index(row["indicator"]) + 0.5) * row_h
             marker = shapes.get(row["significance"], "o")
             canvas.marker(marker, x(row["index"]), y, 4.2 if marker != "o" else 3.4,
-                          fill="#000" if marker != "o" else "#fff", stroke="#000")
+                          fill="#000" if marker != "o" else "#fff", stroke="#000",
+                          title=hover(practice, titles[row["indicator"]], row["index"],
+                                      row["lower"], row["upper"]))
     canvas.text(label_w + (canvas.width - label_w) / 2, bottom + 36,
                 f"index (100 = zoals verwacht); grijs: middelste 50% en 90% van "
                 f"{region['agb'].nunique()} praktijken in de regio", size=10, anchor="middle")
@@ -377,11 +390,13 @@ def funnel_chart(table: pd.DataFrame, region: pd.DataFrame, year: int, domain: s
                             width=1.0, stroke_dasharray=dash)
         canvas.line(left, y(100), right, y(100), width=1.2)
         canvas.dots(x(context["expected"]), y(context["index"]), 2.2, fill=GREY, opacity=0.6)
-        for r in here[["practice", "expected", "index"]].to_dict("records"):
+        for r in here[["practice", "expected", "index", "lower", "upper"]].to_dict("records"):
             look = style[r["practice"]]
             canvas.marker(look.marker, x(r["expected"]), y(r["index"]), look.radius,
                           fill=look.colour, stroke="#000", stroke_width=0.5,
-                          opacity=look.opacity if look.opacity < 1 else None)
+                          opacity=look.opacity if look.opacity < 1 else None,
+                          title=hover(r["practice"], titles[indicator], r["index"], r["lower"],
+                                      r["upper"]) + f"; verwacht {dutch.number(r['expected'], 1)}")
     alt = (f"Trechtergrafieken ({DOMAINS.get(domain, domain)}, {year}): per indicator de index van "
            f"elke praktijk tegen het verwachte aantal, met de grenzen waarbinnen toeval blijft. "
            f"Grijze punten zijn de andere praktijken in de regio. {_notable(current)}")
@@ -437,9 +452,11 @@ def trend_chart(table: pd.DataFrame, domain: str, focus: str | None = None) -> C
             xs, ys = x(line["year"]), y(line["index"])
             with canvas.group(opacity=look.opacity if look.opacity < 1 else None):
                 canvas.path(xs, ys, stroke=look.colour, width=2.2 if practice == focus else 1.4)
-                for px, py in zip(xs, ys):
+                for px, py, row in zip(xs, ys, line[["year", "index", "lower", "upper"]].to_dict("records")):
                     canvas.marker(look.marker, px, py, look.radius * 0.75, fill=look.colour,
-                                  stroke=look.colour)
+                                  stroke=look.colour, title=hover(
+                                      practice, f"{titles[indicator]} {row['year']}", row["index"],
+                                      row["lower"], row["upper"]))
     alt = (f"Trend van de index per jaar ({years[0]}–{years[-1]}) voor "
            f"{DOMAINS.get(domain, domain).lower()}, per praktijk; 100 is zoals verwacht.")
     return Chart(canvas.svg(), alt, title)
@@ -480,7 +497,9 @@ def pyramid_chart(population: pd.DataFrame, national: pd.DataFrame, labels: dict
                 value = own.get((band, sex), 0.0)
                 start, end = sorted((x(0), x(sign * value)))
                 canvas.rect(start, y + 0.6, end - start, band_h - 1.2, fill=SEX_COLOURS[sex],
-                            opacity=faded if faded < 1 else None)
+                            opacity=faded if faded < 1 else None,
+                            title=f"{label}, {'mannen' if sex == 'M' else 'vrouwen'} {band} jaar: "
+                                  f"{dutch.percent(value)} van de patiënten")
         for sex, sign in (("M", -1), ("V", 1)):
             xs, ys = [], []
             for i, band in enumerate(AGE_BANDS[::-1]):

@@ -90,6 +90,10 @@ def _shape(marker: str, x: float, y: float, r: float) -> tuple[str, dict]:
     return "polygon", dict(points=" ".join(f"{num(x + dx)},{num(y + dy)}" for dx, dy in points))
 
 
+def _title(text: str | None) -> str | None:
+    return f"<title>{escape(text)}</title>" if text else None
+
+
 class Canvas:
     """An SVG picture built element by element, in pixels from the top left."""
 
@@ -123,12 +127,16 @@ class Canvas:
             self.element("path", d=" ".join(commands), fill="none", stroke=stroke,
                          stroke_width=width, **attrs)
 
-    def rect(self, x, y, width, height, fill="#000", **attrs) -> None:
-        self.element("rect", x=x, y=y, width=max(width, 0), height=max(height, 0), fill=fill, **attrs)
+    def rect(self, x, y, width, height, fill="#000", title: str | None = None, **attrs) -> None:
+        """A rectangle; `title` is what a reader sees on hovering it (an SVG <title>)."""
+        self.element("rect", _title(title), x=x, y=y, width=max(width, 0), height=max(height, 0),
+                     fill=fill, **attrs)
 
-    def marker(self, marker: str, x, y, r=4.0, fill="#000", stroke="#000", **attrs) -> None:
+    def marker(self, marker: str, x, y, r=4.0, fill="#000", stroke="#000",
+               title: str | None = None, **attrs) -> None:
+        """A marker; `title` is what a reader sees on hovering it (an SVG <title>)."""
         tag, shape = _shape(marker, float(x), float(y), r)
-        self.element(tag, fill=fill, stroke=stroke, **shape, **attrs)
+        self.element(tag, _title(title), fill=fill, stroke=stroke, **shape, **attrs)
 
     def dots(self, xs, ys, r=2.0, fill="#000", **attrs) -> None:
         """Many small circles as one path (a region's practices): one element, not hundreds."""
