@@ -165,3 +165,18 @@ def test_the_docx_verslag_holds_what_the_html_verslag_holds(printed):
     assert "getekende deelnemerslijst van bijeenkomst 2" in text
     with zipfile.ZipFile(folder / "verslag-2.docx") as package:
         assert "word/document.xml" in package.namelist()
+
+
+def test_the_docx_verslag_opens_in_libreoffice(printed, tmp_path):
+    import shutil
+    import subprocess
+
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if not soffice:
+        pytest.skip("LibreOffice is not installed: the python-docx read-back above still runs")
+    subprocess.run([soffice, "--headless", f"-env:UserInstallation=file://{tmp_path}/profile",
+                    "--convert-to", "txt:Text", "--outdir", str(tmp_path),
+                    str(printed / FIVE / "verslag-2.docx")], check=True, timeout=180,
+                   capture_output=True)
+    text = (tmp_path / "verslag-2.txt").read_text(encoding="utf-8-sig")
+    assert "Verslag spiegelbijeenkomst 2" in text and "Afspraken" in text
