@@ -23,7 +23,7 @@ from matplotlib.ticker import MaxNLocator
 
 from spiegelkit import dutch, stats
 from spiegelkit.inputs.catalogue import DOMAINS
-from spiegelkit.render.svg import Canvas, Key, Scale, legend, wrap, x_axis, y_axis
+from spiegelkit.render.svg import Canvas, Key, Scale, fitting_size, legend, wrap, x_axis, y_axis
 
 WIDTH = 760  # pixels; the handout shows charts at most this wide, and fits them on A4
 MARKERS = ["o", "s", "D", "^", "v", "P"]
@@ -217,11 +217,12 @@ def heatmap_chart(table: pd.DataFrame, year: int, focus: str | None = None) -> C
     cells = {(r["indicator"], r["practice"]): r for r in current[
         ["indicator", "practice", "index", "lower", "upper", "significance"]].to_dict("records")}
     left, cell_w, cell_h = 270.0, min(120.0, (WIDTH - 280) / max(len(practices), 1)), 17.0
-    header = [wrap(p, 10, cell_w - 6)[:2] for p in practices]
+    head_size = fitting_size(practices, 10, cell_w - 6)
+    header = [wrap(p, head_size, cell_w - 6)[:2] for p in practices]
     top = 10 + 12 * max(len(h) for h in header) + 6
     canvas = Canvas(left + cell_w * len(practices) + 10, top + cell_h * len(indicators) + 8)
     for j, practice in enumerate(practices):
-        canvas.text(left + (j + 0.5) * cell_w, 18, "", size=10, anchor="middle", lines=header[j],
+        canvas.text(left + (j + 0.5) * cell_w, 18, "", size=head_size, anchor="middle", lines=header[j],
                     font_weight="bold" if practice == focus else None)
     for i, indicator in enumerate(indicators):
         y = top + i * cell_h
@@ -268,7 +269,8 @@ def spine_chart(table: pd.DataFrame, region: pd.DataFrame, year: int,
     high = max(current["index"].max(), spread.max().max() if len(spread) else 100)
     label_w, gap, row_h = 230.0, 12.0, 15.0
     panel_w = min(400.0, (WIDTH - label_w - 10 - gap * (len(practices) - 1)) / len(practices))
-    heads = [wrap(p, 10, panel_w)[:2] for p in practices]
+    head_size = fitting_size(practices, 10, panel_w)
+    heads = [wrap(p, head_size, panel_w)[:2] for p in practices]
     top = 8 + 12 * max(len(h) for h in heads) + 4
     bottom = top + row_h * len(indicators)
     canvas = Canvas(label_w + len(practices) * (panel_w + gap) - gap + 10, bottom + 44)
@@ -280,7 +282,7 @@ def spine_chart(table: pd.DataFrame, region: pd.DataFrame, year: int,
     for k, practice in enumerate(practices):
         start = label_w + k * (panel_w + gap)
         x = Scale(*_index_range(low, high), start, start + panel_w, log=True)
-        canvas.text(start + panel_w / 2, 18, "", size=10, anchor="middle", lines=heads[k],
+        canvas.text(start + panel_w / 2, 18, "", size=head_size, anchor="middle", lines=heads[k],
                     font_weight="bold")
         for i, indicator in enumerate(indicators):
             if indicator in spread.index:

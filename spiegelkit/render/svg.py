@@ -210,6 +210,13 @@ def legend(canvas: Canvas, keys: list[Key], left: float, top: float, width: floa
     return top + -(-len(keys) // columns) * row_height
 
 
+def fitting_size(texts, size: float, width: float, smallest: float = 6.5) -> float:
+    """The largest font size up to `size` at which every word of `texts` fits `width`
+    pixels, so that a long name ("Huisartsenpraktijk") wraps between words, never overlaps."""
+    longest = max((len(word) for text in texts for word in str(text).split()), default=1)
+    return max(min(size, width / (longest * CHAR_WIDTH)), smallest)
+
+
 def wrap(text: str, size: float, width: float) -> list[str]:
     """`text` broken into lines that fit `width` pixels at font `size` (at most 3)."""
     import textwrap
