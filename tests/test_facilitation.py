@@ -193,8 +193,8 @@ def test_a_report_exists_for_every_recorded_meeting(params_path, tmp_path):
         parser = Addresses()
         parser.feed(page)
         assert parser.found == []  # nothing to fetch: self-contained
-    assert sorted(p.name for p in (tmp_path / params.group_id).iterdir()) == [
-        f"verslag-{r.meeting_number}.html" for r in records]
+    assert sorted(p.name for p in (tmp_path / params.group_id).iterdir()) == sorted(
+        f"verslag-{r.meeting_number}{suffix}" for r in records for suffix in (".docx", ".html"))
 
 
 def test_report_lists_absent_practices_and_missing_signatures(hagro):
