@@ -217,7 +217,7 @@ def heatmap_chart(table: pd.DataFrame, year: int, focus: str | None = None) -> C
     cells = {(r["indicator"], r["practice"]): r for r in current[
         ["indicator", "practice", "index", "lower", "upper", "significance"]].to_dict("records")}
     left, cell_w, cell_h = 270.0, min(120.0, (WIDTH - 280) / max(len(practices), 1)), 17.0
-    head_size = fitting_size(practices, 10, cell_w - 6)
+    head_size = fitting_size(practices, 10, (cell_w - 6) * 0.85)  # bold runs wider
     header = [wrap(p, head_size, cell_w - 6)[:2] for p in practices]
     top = 10 + 12 * max(len(h) for h in header) + 6
     canvas = Canvas(left + cell_w * len(practices) + 10, top + cell_h * len(indicators) + 8)
@@ -269,7 +269,7 @@ def spine_chart(table: pd.DataFrame, region: pd.DataFrame, year: int,
     high = max(current["index"].max(), spread.max().max() if len(spread) else 100)
     label_w, gap, row_h = 230.0, 12.0, 15.0
     panel_w = min(400.0, (WIDTH - label_w - 10 - gap * (len(practices) - 1)) / len(practices))
-    head_size = fitting_size(practices, 10, panel_w)
+    head_size = fitting_size(practices, 10, panel_w * 0.85)  # bold runs wider
     heads = [wrap(p, head_size, panel_w)[:2] for p in practices]
     top = 8 + 12 * max(len(h) for h in heads) + 4
     bottom = top + row_h * len(indicators)
