@@ -20,6 +20,7 @@ from spiegelkit.inputs.dataset import MirrorData
 from spiegelkit.render.html import Html, render, source_line
 from spiegelkit.inputs.meetings import (MeetingRecord)
 from spiegelkit.inputs.params import (GROUP_TYPES, MAX_PEOPLE, GroupParams)
+from spiegelkit.analysis.compare import compare_group
 from spiegelkit.analysis.compliance import REQUIRED_MEETINGS, Compliance, unrecorded_practice
 from spiegelkit.inputs.group import mirror_status, practice_names
 from spiegelkit.inputs.params import duration_nl, group_rule_breaks, people_count
@@ -167,8 +168,6 @@ def report_context(params: GroupParams, record: MeetingRecord, data: MirrorData,
                   for a in record.agreements]
     year = record.data_year or params.data_year
     if record.indicators_discussed and table is None:
-        from spiegelkit.analysis.compare import compare_group
-
         table = compare_group(data, params)
     return dict(
         params=params, record=record, group_type=GROUP_TYPES[params.group_type],

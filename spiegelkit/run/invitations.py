@@ -11,7 +11,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from spiegelkit.inputs.group import open_group
-from spiegelkit.outputs import write_text
+from spiegelkit.outputs import atomic_path, write_text
 from spiegelkit.paths import OUTPUTS
 from spiegelkit.render.facilitation import ORGANISATION, agenda_items, invitation_html
 from spiegelkit.render.html import render
@@ -106,9 +106,7 @@ def write_invitation(params_path: Path, out_dir: Path = OUTPUTS, start: dt.time 
     written = []
     for suffix, content in files.items():
         target = stem.with_suffix(suffix)
-        if suffix == ".ics":
-            from spiegelkit.outputs import atomic_path
-
+        if suffix == ".ics":  # CRLF line ends, as RFC 5545 asks: written as bytes
             with atomic_path(target) as tmp:
                 tmp.write_bytes(content.encode("utf-8"))
         else:
