@@ -12,7 +12,7 @@ USER_ID ?= $(shell id -u)
 LAB_FLAGS := --ServerApp.root_dir=. --LabApp.default_url=/lab/tree/notebooks $(if $(filter 0,$(USER_ID)),--allow-root)
 
 .DEFAULT_GOAL := help
-.PHONY: help env browser handouts test test-fast lab check demo-data notebooks clean
+.PHONY: help env browser handouts pdfs test test-fast lab check demo-data notebooks clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -29,6 +29,9 @@ env: $(STAMP) ## Create or update the virtual environment in .venv
 
 handouts: $(STAMP) ## Check every group in params/ and make its handout in outputs/<group id>/
 	$(BIN)/spiegelkit run --jobs $(JOBS) $(PARAMS)
+
+pdfs: $(STAMP) ## Like handouts, and print every handout and verslag to PDF (needs Chromium: make browser)
+	$(BIN)/spiegelkit run --pdf --jobs $(JOBS) $(PARAMS)
 
 check: $(STAMP) ## Validate params, data and catalogue without running any notebook
 	$(BIN)/spiegelkit check $(PARAMS)

@@ -50,7 +50,7 @@ handout.agenda()
 # %% [markdown]
 # ## Wie zitten er aan tafel?
 #
-# De opbouw naar leeftijd en geslacht verklaart veel verschillen in zorggebruik. Daarom vergelijken we elke praktijk met wat je bij háár populatie mag verwachten.
+# De opbouw naar leeftijd en geslacht verklaart veel verschillen in zorggebruik. Daarom vergelijken we elke praktijk met wat u bij háár populatie mag verwachten.
 
 # %%
 handout.population()

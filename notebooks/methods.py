@@ -16,7 +16,7 @@
 # %% [markdown]
 # # Hoe komt een index tot stand? Eén indicator met de hand nagerekend
 #
-# Het hand-out van een spiegelbijeenkomst zet elke praktijk naast *wat je bij haar patiënten mag
+# Het hand-out van een spiegelbijeenkomst zet elke praktijk naast *wat u bij haar patiënten mag
 # verwachten*, als index (100 = zoals verwacht) met een marge door toeval. Dit notebook laat zien
 # waar die getallen vandaan komen. We nemen **één praktijk en één indicator** en rekenen alles stap
 # voor stap uit met gewone tabelbewerkingen (pandas) en de standaardverdelingen van scipy: geen
@@ -113,7 +113,7 @@ rates.pivot(index="age_band", columns="sex", values="rate").reindex(AGE_BANDS)
 #
 # We koppelen de twee tabellen op de sleutel *leeftijdsgroep + geslacht*, nooit op de volgorde van
 # de rijen. Per stratum is het verwachte aantal *patiënten × landelijk cijfer*; de som over alle
-# strata is wat je bij deze praktijk zou zien als haar patiënten zich gedroegen als gemiddeld in
+# strata is wat u bij deze praktijk zou zien als haar patiënten zich gedroegen als gemiddeld in
 # Nederland. Dit heet *indirecte standaardisatie*.
 
 # %%
@@ -152,7 +152,7 @@ pd.Series({
 # %% [markdown]
 # ## Stap 5. De index
 #
-# **index = waargenomen / verwacht × 100.** Een index van 100 betekent: precies zoveel als je bij
+# **index = waargenomen / verwacht × 100.** Een index van 100 betekent: precies zoveel als u bij
 # deze patiënten verwacht; 120 betekent 20% meer, 80 betekent 20% minder.
 
 # %%

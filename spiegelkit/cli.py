@@ -87,8 +87,11 @@ def check(params: tuple[str, ...]) -> None:
 @click.option("--versions", type=click.Choice(["all", "group"]), default="all", show_default=True,
               help="all: the group handout and one version per practice; group: the group "
                    "handout only (a national batch, or a quick look).")
+@click.option("--pdf", is_flag=True,
+              help="Also print every handout and verslag to an A4 PDF beside its HTML "
+                   "(needs Chromium: the error says how to get one).")
 def run(params: tuple[str, ...], out: str, jobs: int | None, notebook: str | None, engine: str,
-        force: bool, scheduler: str | None, versions: str) -> None:
+        force: bool, scheduler: str | None, versions: str, pdf: bool) -> None:
     """Make the executed notebook and HTML handout of every group.
 
     PARAMS are group params files (default: params/*.yaml). Outputs go to
@@ -97,10 +100,15 @@ def run(params: tuple[str, ...], out: str, jobs: int | None, notebook: str | Non
     group does not stop the others; the exit code is 1 when any group failed.
     """
     from spiegelkit.run.batch import GROUP_NOTEBOOK, run_groups
+    from spiegelkit.run.pdf import PdfEngineMissing
 
     paths = _params_paths(params)
-    results = run_groups(paths, Path(out), jobs=jobs, notebook=Path(notebook or GROUP_NOTEBOOK),
-                         engine=engine, force=force, scheduler=scheduler, versions=versions)
+    try:
+        results = run_groups(paths, Path(out), jobs=jobs, notebook=Path(notebook or GROUP_NOTEBOOK),
+                             engine=engine, force=force, scheduler=scheduler, versions=versions,
+                             pdf=pdf)
+    except PdfEngineMissing as exc:
+        raise click.ClickException(str(exc)) from exc
     click.echo("")
     for r in results:
         where = display_path(r.handout) if r.handout else f"see {out}/{r.group_id}/FAILED.txt"
@@ -261,20 +269,27 @@ def costs(patients, organisation, meetings, supplement, fee_per_practice, fee_pe
               help="Number of the meeting whose record becomes the verslag.")
 @click.option("--out", default="outputs", show_default=True, type=click.Path(file_okay=False),
               help="Folder for the per-group outputs.")
-def report(params: str, meeting: int, out: str) -> None:
-    """Write the verslag of one meeting: OUT/<group id>/verslag-<n>.html.
+@click.option("--pdf", is_flag=True, help="Also print it to OUT/<group id>/verslag-<n>.pdf.")
+def report(params: str, meeting: int, out: str, pdf: bool) -> None:
+    """Write the verslag of one meeting: OUT/<group id>/verslag-<n>.html and the editable
+    verslag-<n>.docx beside it.
 
     PARAMS is the group's params file; the record is meetings/<group id>/meeting-<n>.yaml
     beside it.
     """
+    from spiegelkit.run.pdf import PdfEngineMissing, check_pdf_engine, write_pdfs
     from spiegelkit.run.reports import write_report
     from spiegelkit.inputs.problems import InputError
 
     try:
+        if pdf:
+            check_pdf_engine()
         path = write_report(Path(params), meeting, Path(out))
-    except InputError as exc:
+        written = [path, path.with_suffix(".docx"), *(write_pdfs([path]) if pdf else [])]
+    except (InputError, PdfEngineMissing) as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"verslag: {display_path(path)}")
+    for file in written:
+        click.echo(f"verslag: {display_path(file)}")
 
 
 @main.command()
@@ -305,6 +320,39 @@ def compliance(params: tuple[str, ...], year: int | None, as_json: bool) -> None
     else:
         click.echo(compliance_text(result), nl=False)
 
+
+@main.command()
+@click.argument("params", nargs=-1, type=click.Path(exists=True, dir_okay=False))
+@click.option("--out", default="outputs", show_default=True, type=click.Path(file_okay=False),
+              help="Folder for the per-group outputs.")
+@click.option("--start", default="19:00", show_default=True, help="Start time (HH:MM, Dutch time).")
+@click.option("--location", default="", help="Where the meeting is held.")
+@click.option("--organiser", default=None, help="Who organises it (default: the facilitator of the group's organisation file).")
+@click.option("--organiser-email", default="", help="The organiser's e-mail address, for the calendar.")
+def invite(params, out, start, location, organiser, organiser_email) -> None:
+    """Write the invitation of each group's meeting: OUT/<group id>/uitnodiging-<n>.html,
+    .txt (for an e-mail) and .ics (a calendar event, from START for the agenda's length).
+
+    PARAMS are group params files (default: params/*.yaml).
+    """
+    import datetime as dt
+
+    from spiegelkit.inputs.problems import InputError
+    from spiegelkit.run.invitations import write_invitation
+
+    try:
+        begin = dt.datetime.strptime(start, "%H:%M").time()
+    except ValueError as exc:
+        raise click.BadParameter(f"{start!r}: give the start time as HH:MM, e.g. 19:30",
+                                 param_hint="--start") from exc
+    for path in _params_paths(params):
+        try:
+            written = write_invitation(Path(path), Path(out), begin, location, organiser,
+                                       organiser_email)
+        except InputError as exc:
+            raise click.ClickException(str(exc)) from exc
+        for file in written:
+            click.echo(f"uitnodiging: {display_path(file)}")
 
 
 if __name__ == "__main__":

@@ -59,6 +59,68 @@ def confidence_text(confidence: float) -> str:
     return f"{number(confidence * 100, 1 if confidence > 0.99 else 0)}%"
 
 
+# Interval methods as the handout names them (the statistics label their results in English).
+_METHODS_NL = {
+    "Wilson score": "Wilson",
+    "exact Poisson (Garwood)": "exact volgens Poisson (Garwood)",
+    "Byar": "Byar",
+    "Dobson, Byar limits for the total count": "Dobson, met Byar-grenzen voor het totale aantal",
+}
+
+
+def method_name(method: str) -> str:
+    """The Dutch display name of an interval method label of :mod:`spiegelkit.stats`:
+    ``"normal approximation, CV 3.0"`` -> ``"normale benadering, spreiding (CV) 3,0"``.
+    An unknown label is returned as it is."""
+    method = str(method)
+    if method.startswith("normal approximation, CV "):
+        cv = method.removeprefix("normal approximation, CV ")
+        try:
+            cv = number(float(cv), 1)
+        except ValueError:
+            pass
+        return f"normale benadering, spreiding (CV) {cv}"
+    return _METHODS_NL.get(method, method)
+
+
+# Long Dutch compounds in names and headings, with the places where a line may break.
+SOFT_HYPHEN = "\u00ad"
+_COMPOUND_PARTS = ("huisartsen", "gezondheids", "groeps", "praktijk", "centrum", "medisch",
+                   "specialist", "zorg", "apotheek", "verwijzingen", "kosten", "therapie")
+_LONG_WORD = 12
+
+
+def breakable(text) -> str:
+    """`text` with soft hyphens (U+00AD) inside long compound words, so that a narrow table
+    column wraps "Huisartsenpraktijk" as "Huisartsen-/praktijk" instead of overflowing.
+
+    A word longer than 12 letters breaks after a known part ("huisartsen", "gezondheids",
+    "praktijk", ...) or, without one, roughly in its middle. Shown text is unchanged.
+    """
+    return " ".join(_breakable_word(word) for word in str(text).split(" "))
+
+
+def _breakable_word(word: str) -> str:
+    if len(word) <= _LONG_WORD or SOFT_HYPHEN in word:
+        return word
+    lower, cuts = word.lower(), set()
+    for part in _COMPOUND_PARTS:
+        start = lower.find(part)
+        while start >= 0:
+            for cut in (start, start + len(part)):
+                if 3 <= cut <= len(word) - 3 and word[cut - 1] != "-":
+                    cuts.add(cut)
+            start = lower.find(part, start + 1)
+    if not cuts and "-" not in word:
+        cuts.add(len(word) // 2)
+    pieces, last = [], 0
+    for cut in sorted(cuts):
+        pieces.append(word[last:cut])
+        last = cut
+    pieces.append(word[last:])
+    return SOFT_HYPHEN.join(pieces)
+
+
 # Significance in words: neutral unless judging words are asked for.
 
 _WORDS_NL = {

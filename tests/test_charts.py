@@ -1,7 +1,6 @@
 """The handout's charts: well-formed SVG that says what it shows, safe with any name,
 the own practice standing out in a per-practice version, the same bytes for the same data."""
 
-import base64
 import math
 import re
 import xml.etree.ElementTree as ET
@@ -10,6 +9,8 @@ import pandas as pd
 import pytest
 
 from conftest import DATA, ROOT
+from spiegelkit import dutch
+from spiegelkit.inputs.dataset import national_population
 from spiegelkit.render import charts
 from spiegelkit.run.check import check_group
 from spiegelkit.analysis.compare import compare_group, compare_region
@@ -52,16 +53,40 @@ def test_a_log_scale_puts_equal_ratios_at_equal_distances():
     assert y(100) == pytest.approx(200) and y(150) == pytest.approx(150)
 
 
-def test_charts_are_wellformed_svg_inside_an_img_with_their_alt_text(mini):
+def test_charts_are_wellformed_inline_svg_named_by_their_alt_text(mini):
     params, data, table, region = mini
     for chart in every_chart(table, region, params.data_year):
         root = ET.fromstring(chart.svg)  # raises on anything that is not well-formed XML
         assert root.tag == f"{SVG}svg" and float(root.get("width")) <= charts.WIDTH + 1
         html = chart._repr_html_()
-        [data_uri] = re.findall(r'src="data:image/svg\+xml;base64,([^"]+)"', html)
-        assert base64.b64decode(data_uri).decode() == chart.svg
-        alt = re.search(r'alt="([^"]*)"', html).group(1)
-        assert alt == __import__("html").escape(chart.alt, quote=True) and len(chart.alt) > 40
+        [inline] = re.findall(r"<svg .*</svg>", html, re.S)
+        shown = ET.fromstring(inline)
+        assert shown.get("role") == "img" and shown.get("aria-label") == chart.alt
+        assert len(chart.alt) > 40 and len(shown) == len(root)
+
+
+def test_points_and_bars_say_their_figures_on_hover(mini):
+    """Every marker of a practice and every heatmap cell carries an SVG <title> with the
+    practice, the indicator, the index and its interval, as the comparison table has them."""
+    params, data, table, region = mini
+    year = params.data_year
+    current = table[(table["year"] == year) & table["index"].notna()]
+    row = current.iloc[0]
+    expected = (f"{row['practice']}, {row['title']}: index {dutch.number(row['index'])} "
+                f"(marge {dutch.number(row['lower'])}–{dutch.number(row['upper'])})")
+    for chart in (charts.heatmap_chart(table, year), charts.forest_chart(table, year),
+                  charts.spine_chart(table, region, year)):
+        titles = [t.text for t in ET.fromstring(chart.svg).iter(f"{SVG}title")]
+        assert expected in titles, (chart.caption, titles[:3])
+        assert len(titles) >= len(current)  # one per practice and indicator at least
+    heat = ET.fromstring(charts.heatmap_chart(table, year).svg)
+    cells = [r for r in heat.iter(f"{SVG}rect") if r.find(f"{SVG}title") is not None]
+    assert len(cells) == len(current)
+    pyramid = charts.pyramid_chart(data.population, national_population(),
+                                   {p.agb: p.agb for p in params.practices}, year)
+    bars = [t.text for t in ET.fromstring(pyramid.svg).iter(f"{SVG}title")]
+    assert bars and all(re.fullmatch(r".+, (mannen|vrouwen) .+ jaar: [\d,]+% van de patiënten", b)
+                        for b in bars)
 
 
 def test_names_reach_the_chart_as_text_only(mini):

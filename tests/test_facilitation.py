@@ -52,7 +52,7 @@ def test_first_meeting_agenda_without_talking_points_fills_an_hour_and_three_qua
     # 5 minutes left go to the agreements: 15 + 5 = 20.
     assert minutes(items) == [10, 10, 20, 20, 20, 20, 5]
     assert [item["start"] for item in items] == [0, 10, 20, 40, 60, 80, 100]
-    assert items[1]["title"].startswith("Zo lees je de spiegel")
+    assert items[1]["title"].startswith("Zo leest u de spiegel")
 
 
 def test_later_meeting_agenda_looks_back_and_uses_the_talking_points(hagro):
@@ -109,7 +109,7 @@ def test_attendance_list_has_a_signature_row_per_expected_participant_and_empty_
     params, data = hagro
     page = attendance_html(params, data)
     # 7 expected participants + 1 empty row for each of 4 practices + 3 for others + 2 facilitators
-    assert page.count('<tr style="height:11mm">') == 7 + 4 + 3 + 2
+    assert page.count('<tr class="sk-sign-row">') == 7 + 4 + 3 + 2
     assert "10 februari 2026" in page and "Bijeenkomst nummer 1" in page
     assert "Wouter Koster" in page and "Huisartsenpraktijk Uilenstede" in page
 
@@ -193,8 +193,8 @@ def test_a_report_exists_for_every_recorded_meeting(params_path, tmp_path):
         parser = Addresses()
         parser.feed(page)
         assert parser.found == []  # nothing to fetch: self-contained
-    assert sorted(p.name for p in (tmp_path / params.group_id).iterdir()) == [
-        f"verslag-{r.meeting_number}.html" for r in records]
+    assert sorted(p.name for p in (tmp_path / params.group_id).iterdir()) == sorted(
+        f"verslag-{r.meeting_number}{suffix}" for r in records for suffix in (".docx", ".html"))
 
 
 def test_report_lists_absent_practices_and_missing_signatures(hagro):

@@ -10,7 +10,6 @@ faded.
 
 from __future__ import annotations
 
-import base64
 import functools
 import html
 from dataclasses import dataclass
@@ -24,7 +23,7 @@ from matplotlib.ticker import MaxNLocator
 
 from spiegelkit import dutch, stats
 from spiegelkit.inputs.catalogue import DOMAINS
-from spiegelkit.render.svg import Canvas, Key, Scale, legend, wrap, x_axis, y_axis
+from spiegelkit.render.svg import Canvas, Key, Scale, fitting_size, legend, wrap, x_axis, y_axis
 
 WIDTH = 760  # pixels; the handout shows charts at most this wide, and fits them on A4
 MARKERS = ["o", "s", "D", "^", "v", "P"]
@@ -32,7 +31,11 @@ TICKS = [25, 50, 75, 100, 150, 200, 400]
 SIGNIFICANT = {"higher_95", "higher_998", "lower_95", "lower_998"}
 GREY = "#999999"
 SEX_COLOURS = {"M": "#0072b2", "V": "#e69f00"}
-HEAT = colormaps["PuOr_r"]
+# One colour meaning in every chart and table (handout.css .sk-higher / .sk-lower use the same):
+# higher than expected purple, lower orange, the ends of the colour-blind-safe PuOr scale.
+HEAT = colormaps["PuOr"]
+HIGHER_COLOUR = "#542788"
+LOWER_COLOUR = "#b35806"
 LEGEND_SIZE = 11.0
 
 
@@ -95,11 +98,12 @@ class Chart:
         return f"[grafiek] {self.alt}"
 
     def _repr_html_(self) -> str:
-        """An <img> of the SVG: one tag for the exporter, the alt text where readers look."""
-        data = base64.b64encode(self.svg.encode("utf-8")).decode("ascii")
+        """The SVG inline, so that hovering a point or bar shows its <title> (no script), with
+        the alt text as its accessible name (role img, aria-label) and the caption below."""
         caption = f"<figcaption>{html.escape(self.caption)}</figcaption>" if self.caption else ""
-        return (f'<figure class="sk-figure"><img src="data:image/svg+xml;base64,{data}" '
-                f'alt="{html.escape(self.alt, quote=True)}">{caption}</figure>')
+        name = html.escape(self.alt, quote=True)
+        svg = self.svg.replace("<svg ", f'<svg role="img" aria-label="{name}" ', 1)
+        return f'<figure class="sk-figure">{svg}{caption}</figure>'
 
 
 @dataclass(frozen=True)
@@ -147,6 +151,14 @@ def _plain_log_ticks(low: float, high: float, most: int = 5) -> list[float]:
 
 def _nice_ticks(low: float, high: float, count: int = 4) -> list[float]:
     return [t for t in MaxNLocator(count).tick_values(low, high) if low <= t <= high]
+
+
+def hover(practice: str, title: str, index: float, lower: float | None = None,
+          upper: float | None = None) -> str:
+    """What a reader sees on hovering a point or bar: practice, indicator, index, interval."""
+    interval = "" if lower is None or pd.isna(lower) or pd.isna(upper) else \
+        f" (marge {dutch.number(lower)}–{dutch.number(upper)})"
+    return f"{practice}, {title}: index {dutch.number(index)}{interval}"
 
 
 def _notable(rows: pd.DataFrame) -> str:
@@ -204,6 +216,8 @@ def forest_chart(table: pd.DataFrame, year: int, domain: str | None = None,
         with canvas.group(opacity=look.opacity if look.opacity < 1 else None):
             for row in current.loc[current["practice"] == practice,
                                    ["indicator", "index", "lower", "upper", "small_numbers"]].to_dict("records"):
+                tip = None if pd.isna(row["index"]) else hover(practice, titles[row["indicator"]],
+                                                                row["index"], row["lower"], row["upper"])
                 if pd.isna(row["index"]):
                     continue
                 y = top + (indicators.index(row["indicator"]) + 0.5) * band + offset
@@ -211,7 +225,7 @@ def forest_chart(table: pd.DataFrame, year: int, domain: str | None = None,
                     canvas.line(x(row["lower"]), y, x(row["upper"]), y, stroke=look.colour, width=1.6)
                 small = bool(row.get("small_numbers"))
                 canvas.marker(look.marker, x(row["index"]), y, look.radius, stroke=look.colour,
-                              fill="#fff" if small else look.colour, stroke_width=1.3)
+                              fill="#fff" if small else look.colour, stroke_width=1.3, title=tip)
     medians = current.groupby("indicator")["index"].median()
     for indicator, median in medians.items():
         if pd.notna(median):
@@ -246,13 +260,14 @@ def heatmap_chart(table: pd.DataFrame, year: int, focus: str | None = None) -> C
     titles = dict(zip(current["indicator"], current["title"]))
     domains = dict(zip(current["indicator"], current["domain"]))
     cells = {(r["indicator"], r["practice"]): r for r in current[
-        ["indicator", "practice", "index", "significance"]].to_dict("records")}
+        ["indicator", "practice", "index", "lower", "upper", "significance"]].to_dict("records")}
     left, cell_w, cell_h = 270.0, min(120.0, (WIDTH - 280) / max(len(practices), 1)), 17.0
-    header = [wrap(p, 10, cell_w - 6)[:2] for p in practices]
+    head_size = fitting_size(practices, 10, (cell_w - 6) * 0.85)  # bold runs wider
+    header = [wrap(p, head_size, cell_w - 6)[:2] for p in practices]
     top = 10 + 12 * max(len(h) for h in header) + 6
     canvas = Canvas(left + cell_w * len(practices) + 10, top + cell_h * len(indicators) + 8)
     for j, practice in enumerate(practices):
-        canvas.text(left + (j + 0.5) * cell_w, 18, "", size=10, anchor="middle", lines=header[j],
+        canvas.text(left + (j + 0.5) * cell_w, 18, "", size=head_size, anchor="middle", lines=header[j],
                     font_weight="bold" if practice == focus else None)
     for i, indicator in enumerate(indicators):
         y = top + i * cell_h
@@ -264,7 +279,8 @@ def heatmap_chart(table: pd.DataFrame, year: int, focus: str | None = None) -> C
                 continue
             small = row["significance"] == "small_numbers"
             fill = "#eeeeee" if small else _heat_colour(row["index"])
-            canvas.rect(left + j * cell_w, y, cell_w, cell_h, fill=fill, stroke="#fff")
+            canvas.rect(left + j * cell_w, y, cell_w, cell_h, fill=fill, stroke="#fff",
+                        title=hover(practice, titles[indicator], row["index"], row["lower"], row["upper"]))
             shown = "" if row["significance"] == "similar" else mark(row["significance"])
             label = f"{dutch.number(row['index'])} {shown}".strip()
             canvas.text(left + (j + 0.5) * cell_w, y + cell_h * 0.72, label, size=10,
@@ -275,7 +291,7 @@ def heatmap_chart(table: pd.DataFrame, year: int, focus: str | None = None) -> C
         canvas.rect(left + practices.index(focus) * cell_w, top, cell_w, cell_h * len(indicators),
                     fill="none", stroke="#000", stroke_width=2.5)
     alt = (f"Overzicht van alle indexen in {year}: {len(indicators)} indicatoren onder elkaar, "
-           f"de praktijken {', '.join(practices)} naast elkaar. Oranje is hoger, paars lager dan "
+           f"de praktijken {', '.join(practices)} naast elkaar. Paars is hoger, oranje lager dan "
            f"verwacht; ▲ en ▼ markeren duidelijke verschillen. {_notable(current)}")
     return Chart(canvas.svg(), alt, f"Overzicht: index per indicator en praktijk, {year} "
                                        "(▲/▼ duidelijk hoger/lager, – te weinig gebeurtenissen). "
@@ -320,7 +336,8 @@ def spine_chart(table: pd.DataFrame, region: pd.DataFrame, year: int,
     high = max(current["index"].max(), spread.max().max() if len(spread) else 100)
     label_w, gap, row_h = 230.0, 12.0, 15.0
     panel_w = min(400.0, (WIDTH - label_w - 10 - gap * (len(practices) - 1)) / len(practices))
-    heads = [wrap(p, 10, panel_w)[:2] for p in practices]
+    head_size = fitting_size(practices, 10, panel_w * 0.85)  # bold runs wider
+    heads = [wrap(p, head_size, panel_w)[:2] for p in practices]
     top = 8 + 12 * max(len(h) for h in heads) + 4
     bottom = top + row_h * len(indicators)
     canvas = Canvas(label_w + len(practices) * (panel_w + gap) - gap + 10, bottom + 44)
@@ -332,7 +349,7 @@ def spine_chart(table: pd.DataFrame, region: pd.DataFrame, year: int,
     for k, practice in enumerate(practices):
         start = label_w + k * (panel_w + gap)
         x = Scale(*_index_range(low, high), start, start + panel_w, log=True)
-        canvas.text(start + panel_w / 2, 18, "", size=10, anchor="middle", lines=heads[k],
+        canvas.text(start + panel_w / 2, 18, "", size=head_size, anchor="middle", lines=heads[k],
                     font_weight="bold")
         for i, indicator in enumerate(indicators):
             if indicator in spread.index:
@@ -344,13 +361,15 @@ def spine_chart(table: pd.DataFrame, region: pd.DataFrame, year: int,
         x_axis(canvas, x, shown, [str(t) for t in shown], top, bottom, size=9, grid="#f0f0f0")
         canvas.line(x(100), top, x(100), bottom, width=1.2)
         for row in current.loc[current["practice"] == practice,
-                               ["indicator", "index", "significance"]].to_dict("records"):
+                               ["indicator", "index", "lower", "upper", "significance"]].to_dict("records"):
             if pd.isna(row["index"]):
                 continue
             y = top + (indicators.index(row["indicator"]) + 0.5) * row_h
             marker = shapes.get(row["significance"], "o")
             canvas.marker(marker, x(row["index"]), y, 4.2 if marker != "o" else 3.4,
-                          fill="#000" if marker != "o" else "#fff", stroke="#000")
+                          fill="#000" if marker != "o" else "#fff", stroke="#000",
+                          title=hover(practice, titles[row["indicator"]], row["index"],
+                                      row["lower"], row["upper"]))
     canvas.text(label_w + (canvas.width - label_w) / 2, bottom + 36,
                 f"index (100 = zoals verwacht); grijs: middelste 50% en 90% {whose}" if whose
                 else "index (100 = zoals verwacht); geen spreiding tussen praktijken bekend",
@@ -467,11 +486,13 @@ def funnel_chart(table: pd.DataFrame, region: pd.DataFrame, year: int, domain: s
                             width=1.0, stroke_dasharray=dash)
         canvas.line(left, y(100), right, y(100), width=1.2)
         canvas.dots(x(context["expected"]), y(context["index"]), 2.2, fill=GREY, opacity=0.6)
-        for r in here[["practice", "expected", "index"]].to_dict("records"):
+        for r in here[["practice", "expected", "index", "lower", "upper"]].to_dict("records"):
             look = style[r["practice"]]
             canvas.marker(look.marker, x(r["expected"]), y(r["index"]), look.radius,
                           fill=look.colour, stroke="#000", stroke_width=0.5,
-                          opacity=look.opacity if look.opacity < 1 else None)
+                          opacity=look.opacity if look.opacity < 1 else None,
+                          title=hover(r["practice"], titles[indicator], r["index"], r["lower"],
+                                      r["upper"]) + f"; verwacht {dutch.number(r['expected'], 1)}")
     limits = ("grenzen met de spreiding tussen praktijken" if spreads and len(spreads) == len(indicators)
               else "exacte Poisson-grenzen (alleen toeval)" if not spreads
               else "grenzen met de spreiding tussen praktijken, of exact Poisson waar die onbekend is")
@@ -533,9 +554,11 @@ def trend_chart(table: pd.DataFrame, domain: str, focus: str | None = None) -> C
             xs, ys = x(line["year"]), y(line["index"])
             with canvas.group(opacity=look.opacity if look.opacity < 1 else None):
                 canvas.path(xs, ys, stroke=look.colour, width=2.2 if practice == focus else 1.4)
-                for px, py in zip(xs, ys):
+                for px, py, row in zip(xs, ys, line[["year", "index", "lower", "upper"]].to_dict("records")):
                     canvas.marker(look.marker, px, py, look.radius * 0.75, fill=look.colour,
-                                  stroke=look.colour)
+                                  stroke=look.colour, title=hover(
+                                      practice, f"{titles[indicator]} {row['year']}", row["index"],
+                                      row["lower"], row["upper"]))
     alt = (f"Trend van de index per jaar ({years[0]}–{years[-1]}) voor "
            f"{DOMAINS.get(domain, domain).lower()}, per praktijk; 100 is zoals verwacht.")
     return Chart(canvas.svg(), alt, title)
@@ -576,7 +599,9 @@ def pyramid_chart(population: pd.DataFrame, national: pd.DataFrame, labels: dict
                 value = own.get((band, sex), 0.0)
                 start, end = sorted((x(0), x(sign * value)))
                 canvas.rect(start, y + 0.6, end - start, band_h - 1.2, fill=SEX_COLOURS[sex],
-                            opacity=faded if faded < 1 else None)
+                            opacity=faded if faded < 1 else None,
+                            title=f"{label}, {'mannen' if sex == 'M' else 'vrouwen'} {band} jaar: "
+                                  f"{dutch.percent(value)} van de patiënten")
         for sex, sign in (("M", -1), ("V", 1)):
             xs, ys = [], []
             for i, band in enumerate(AGE_BANDS[::-1]):

@@ -20,9 +20,10 @@ from spiegelkit.inputs.dataset import MirrorData
 from spiegelkit.render.html import Html, render, source_line
 from spiegelkit.inputs.meetings import (MeetingRecord)
 from spiegelkit.inputs.params import (GROUP_TYPES, MAX_PEOPLE, GroupParams)
+from spiegelkit.analysis.compare import compare_group
 from spiegelkit.analysis.compliance import Compliance, unrecorded_practice
-from spiegelkit.inputs.organisation import Organisation, default_organisation
 from spiegelkit.inputs.group import mirror_status, practice_names
+from spiegelkit.inputs.organisation import Organisation, default_organisation
 from spiegelkit.inputs.params import duration_nl, group_rule_breaks, people_count
 
 TARGET_MINUTES = 105  # a generated agenda fills 1 hour 45, inside the 1.5-2 hours of a meeting
@@ -59,7 +60,7 @@ def agenda_items(params: GroupParams, talking_points=None) -> list[dict]:
 def _generated_agenda(params: GroupParams, talking_points) -> list[dict]:
     opening = [_item("Opening en kennismaking; het doel van deze bijeenkomst", 10)]
     if params.meeting_number == 1:
-        opening.append(_item("Zo lees je de spiegel: verwachte waarde, index en marge door toeval", 10))
+        opening.append(_item("Zo leest u de spiegel: verwachte waarde, index en marge door toeval", 10))
     else:
         opening.append(_item(f"Terugblik op de afspraken van bijeenkomst {params.meeting_number - 1}",
                              15, "Wat is ervan gekomen, en hoe bewogen de cijfers?"))
@@ -139,39 +140,79 @@ def invitation_html(params: GroupParams, data: MirrorData, organisation: Organis
 
 # --- the report (verslag) ----------------------------------------------------------------
 
-def report_html(params: GroupParams, record: MeetingRecord, data: MirrorData,
-                organisation: Organisation | None = None) -> Html:
-    """The verslag of one meeting: who attended and signed, indicators discussed, agreements,
-    providers consulted and follow-up. `organisation` (default: the kit's) names the insurer."""
+def report_context(params: GroupParams, record: MeetingRecord, data: MirrorData,
+                   table: pd.DataFrame | None = None, organisation: Organisation | None = None) -> dict:
+    """Everything a verslag shows, once, for the HTML page and the Word document alike.
+
+    `table` is :func:`spiegelkit.analysis.compare.compare_group` output (all years) for the
+    figures of the indicators discussed; None computes it. Practices are named by their real
+    names: the verslag is the record for the insurer and the practices.
+    """
     names = practice_names(params, data)
     titles = dict(zip(data.catalogue["id"], data.catalogue["title"]))
-    attendance = [dict(name=names[p.agb], agb=p.agb, people=record.people_of(p.agb))
-                  for p in params.practices]
+    attendance = []
+    for p in params.practices:
+        present = record.people_of(p.agb)
+        came = {person.name for person in present}
+        attendance.append(dict(name=names[p.agb], agb=p.agb, people=present,
+                               absent=[n for n in p.participants if n not in came]))
     unsigned = [person.name for entry in record.attendance for person in entry.people
                 if not person.signed] + [guest.name for guest in record.guests if not guest.signed]
+    signed = sum(person.signed for entry in record.attendance for person in entry.people) + \
+        sum(guest.signed for guest in record.guests)
+    present = sum(len(entry.people) for entry in record.attendance) + len(record.guests)
     agreements = [dict(text=a.text, owner=a.owner, due=a.due,
                        practice=names.get(a.agb, a.agb) if a.agb else "hele groep",
                        indicator=titles.get(a.indicator, a.indicator) if a.indicator else "",
                        follow_up="" if a.follow_up == "none" else FOLLOW_UPS[a.follow_up])
                   for a in record.agreements]
-    return render(
-        "report.html.j2", params=params, record=record, group_type=GROUP_TYPES[params.group_type],
-        attendance=attendance, unsigned=unsigned, agreements=agreements,
-        indicators=[titles.get(i, i) for i in record.indicators_discussed],
+    year = record.data_year or params.data_year
+    if record.indicators_discussed and table is None:
+        table = compare_group(data, params)
+    organisation = organisation or default_organisation()
+    return dict(
+        params=params, record=record, group_type=GROUP_TYPES[params.group_type],
+        ros=organisation.facilitator.name, attendance=attendance, unsigned=unsigned,
+        signed=signed, present=present, agreements=agreements, year=year,
+        indicators=[_discussed(table, params, names, indicator, titles.get(indicator, indicator), year)
+                    for indicator in record.indicators_discussed],
         providers=[dict(name=p.name, kind=FOLLOW_UPS[p.kind]) for p in record.providers_consulted],
-        source=source_line(data), organisation=organisation or default_organisation(),
+        source=source_line(data), organisation=organisation,
     )
 
 
+def _discussed(table: pd.DataFrame | None, params: GroupParams, names: dict, indicator: str,
+               title: str, year: int) -> dict:
+    """An indicator discussed, with each practice's index and interval in `year`."""
+    figures = []
+    if table is not None:
+        rows = table[(table["indicator"] == indicator) & (table["year"] == year)].set_index("agb")
+        for p in params.practices:
+            if p.agb in rows.index and not pd.isna(rows.at[p.agb, "index"]):
+                row = rows.loc[p.agb]
+                figures.append(dict(practice=names[p.agb], index=row["index"], lower=row["lower"],
+                                    upper=row["upper"], text=row["significance_nl"]))
+    return dict(title=title, figures=figures)
+
+
+def report_html(params: GroupParams, record: MeetingRecord, data: MirrorData,
+                table: pd.DataFrame | None = None, organisation: Organisation | None = None) -> Html:
+    """The verslag of one meeting: the organisation's header, who attended, signed and was
+    absent, the indicators discussed with their figures, agreements, providers consulted,
+    and the signed list it belongs with."""
+    return render("report.html.j2", **report_context(params, record, data, table, organisation))
+
+
 def report_page(params: GroupParams, record: MeetingRecord, data: MirrorData,
-                organisation: Organisation | None = None) -> str:
+                table: pd.DataFrame | None = None, organisation: Organisation | None = None) -> str:
     """The verslag as one self-contained printable HTML page (inline CSS, nothing loaded)."""
     title = f"Verslag bijeenkomst {record.meeting_number} {params.group_name}"
-    return render("page.html.j2", title=title, body=report_html(params, record, data, organisation))
+    return render("page.html.j2", title=title,
+                  body=report_html(params, record, data, table, organisation))
 
 
-def report_path(out_dir: Path, group_id: str, meeting_number: int) -> Path:
-    return Path(out_dir) / group_id / f"verslag-{meeting_number}.html"
+def report_path(out_dir: Path, group_id: str, meeting_number: int, suffix: str = ".html") -> Path:
+    return Path(out_dir) / group_id / f"verslag-{meeting_number}{suffix}"
 
 
 # --- looking back -------------------------------------------------------------------------

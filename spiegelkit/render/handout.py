@@ -206,7 +206,7 @@ class Handout:
                 expected=printed_figure(r["expected_value"], r["statistic"], r["multiplier"]),
                 index=r["index"], lower=r["lower"],
                 upper=r["upper"], mark=mark, css=css, text=r["significance_nl"])
-        methods = sorted(set(current["method"]))
+        methods = sorted({dutch.method_name(m) for m in current["method"]})
         return render("comparison.html.j2", indicators=list(indicators.values()),
                       practices=practices, focus=self.focus, methods=methods, year=self.year,
                       marks_method=charts.marks_method(current),
@@ -251,7 +251,7 @@ class Handout:
 
     def appendix(self) -> Html:
         """The data table of the data year, the methods, and the data to download."""
-        methods = sorted(set(self.table["method"]))
+        methods = sorted({dutch.method_name(m) for m in self.table["method"]})
         current = self.current
         stem = variant_stem(self.params.focus_agb)
         return join_html(

@@ -18,7 +18,8 @@ _env = jinja2.Environment(
     autoescape=True, trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined,
 )
 _env.filters.update(number=dutch.number, percent=dutch.percent, euro=dutch.euro,
-                    tariff=dutch.tariff, dutch_date=dutch.date)
+                    tariff=dutch.tariff, dutch_date=dutch.date, breakable=dutch.breakable,
+                    method_name=dutch.method_name)
 
 
 class Html(str):

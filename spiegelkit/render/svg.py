@@ -90,6 +90,10 @@ def _shape(marker: str, x: float, y: float, r: float) -> tuple[str, dict]:
     return "polygon", dict(points=" ".join(f"{num(x + dx)},{num(y + dy)}" for dx, dy in points))
 
 
+def _title(text: str | None) -> str | None:
+    return f"<title>{escape(text)}</title>" if text else None
+
+
 class Canvas:
     """An SVG picture built element by element, in pixels from the top left."""
 
@@ -123,12 +127,16 @@ class Canvas:
             self.element("path", d=" ".join(commands), fill="none", stroke=stroke,
                          stroke_width=width, **attrs)
 
-    def rect(self, x, y, width, height, fill="#000", **attrs) -> None:
-        self.element("rect", x=x, y=y, width=max(width, 0), height=max(height, 0), fill=fill, **attrs)
+    def rect(self, x, y, width, height, fill="#000", title: str | None = None, **attrs) -> None:
+        """A rectangle; `title` is what a reader sees on hovering it (an SVG <title>)."""
+        self.element("rect", _title(title), x=x, y=y, width=max(width, 0), height=max(height, 0),
+                     fill=fill, **attrs)
 
-    def marker(self, marker: str, x, y, r=4.0, fill="#000", stroke="#000", **attrs) -> None:
+    def marker(self, marker: str, x, y, r=4.0, fill="#000", stroke="#000",
+               title: str | None = None, **attrs) -> None:
+        """A marker; `title` is what a reader sees on hovering it (an SVG <title>)."""
         tag, shape = _shape(marker, float(x), float(y), r)
-        self.element(tag, fill=fill, stroke=stroke, **shape, **attrs)
+        self.element(tag, _title(title), fill=fill, stroke=stroke, **shape, **attrs)
 
     def dots(self, xs, ys, r=2.0, fill="#000", **attrs) -> None:
         """Many small circles as one path (a region's practices): one element, not hundreds."""
@@ -200,6 +208,13 @@ def legend(canvas: Canvas, keys: list[Key], left: float, top: float, width: floa
                               stroke=key.colour, stroke_width=1.2)
         canvas.text(x + 28, y + size * 0.35, key.label, size=size)
     return top + -(-len(keys) // columns) * row_height
+
+
+def fitting_size(texts, size: float, width: float, smallest: float = 6.5) -> float:
+    """The largest font size up to `size` at which every word of `texts` fits `width`
+    pixels, so that a long name ("Huisartsenpraktijk") wraps between words, never overlaps."""
+    longest = max((len(word) for text in texts for word in str(text).split()), default=1)
+    return max(min(size, width / (longest * CHAR_WIDTH)), smallest)
 
 
 def wrap(text: str, size: float, width: float) -> list[str]:

@@ -50,6 +50,7 @@ from spiegelkit.run.export import handout_html, notebook_to_html
 from spiegelkit.run.reports import write_reports
 from spiegelkit.render.handout import variant_stem
 from spiegelkit.run.manifest import Manifest, group_inputs, run_inputs
+from spiegelkit.run.pdf import check_pdf_engine, write_pdfs
 from spiegelkit.inputs.group import Group, load_group
 from spiegelkit.outputs import atomic_path, remove, write_text
 from spiegelkit.paths import GROUP_NOTEBOOK
@@ -123,9 +124,10 @@ def notebook_parameters(group: Group, focus_agb: str | None = None) -> dict:
 def run_group(params_path: Path, out_root: Path = Path("outputs"),
               notebook: Path = GROUP_NOTEBOOK, engine: str = "pool",
               timeout: float = GROUP_TIMEOUT, versions: str = "all",
-              group: Group | None = None) -> GroupResult:
+              group: Group | None = None, pdf: bool = False) -> GroupResult:
     """Check one group, execute its notebook and make its handout (and, with `versions`
-    "all", one version per practice). `group` is the group as already loaded, if it is."""
+    "all", one version per practice; with `pdf`, a PDF beside each HTML). `group` is the
+    group as already loaded, if it is."""
     started = time.perf_counter()
     params_path = Path(params_path)
     checked = group or load_group(params_path)
@@ -156,6 +158,7 @@ def run_group(params_path: Path, out_root: Path = Path("outputs"),
             handout = run.to_html(with_stable_cell_ids(done), title)
             write_embedded_downloads(handout, files["handout"].parent)
             write_text(files["handout"], handout)
+        pages = []  # the per-practice versions written
         if versions == "group":  # no per-practice versions: none from an earlier run either
             remove(*files["handout"].parent.glob("practice-*.*"))
         for practice in params.practices if versions == "all" else []:
@@ -170,7 +173,10 @@ def run_group(params_path: Path, out_root: Path = Path("outputs"),
             handout = run.to_html(with_stable_cell_ids(done), title)
             write_embedded_downloads(handout, target.parent)
             write_text(target, handout)
-        write_reports(checked, out_root)  # a verslag per recorded meeting
+            pages.append(target)
+        reports = write_reports(checked, out_root)  # a verslag per recorded meeting
+        if pdf:
+            write_pdfs([files["handout"], *pages, *reports])
     except Exception as exc:  # one broken group never stops the others
         detail = str(exc) if isinstance(exc, (papermill.PapermillExecutionError, NotebookTimeout)) \
             else traceback.format_exc(limit=3)
@@ -182,15 +188,16 @@ def run_group(params_path: Path, out_root: Path = Path("outputs"),
 
 def products(folder: Path) -> list[Path]:
     """Every handout version and download of a group folder (removed when the group fails)."""
-    return [p for pattern in ("handout.*", "practice-*.*", "verslag-*.html")
+    return [p for pattern in ("handout.*", "practice-*.*", "verslag-*.*")
             for p in Path(folder).glob(pattern)]
 
 
 def run_chunk(params_paths: list[Path], out_root: Path, notebook: Path = GROUP_NOTEBOOK,
               engine: str = "pool", timeout: float = GROUP_TIMEOUT,
-              versions: str = "all") -> list[GroupResult]:
+              versions: str = "all", pdf: bool = False) -> list[GroupResult]:
     """Run several groups one after the other (one task for a Dask worker)."""
-    return [run_group(path, out_root, notebook, engine, timeout, versions) for path in params_paths]
+    return [run_group(path, out_root, notebook, engine, timeout, versions, pdf=pdf)
+            for path in params_paths]
 
 
 def with_stable_cell_ids(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
@@ -216,18 +223,23 @@ def default_jobs() -> int:
 def run_groups(params_paths: list[Path], out_root: Path = Path("outputs"), jobs: int | None = None,
                notebook: Path = GROUP_NOTEBOOK, progress: bool = True, engine: str = "pool",
                force: bool = False, scheduler: str | None = None,
-               timeout: float = GROUP_TIMEOUT, versions: str = "all") -> list[GroupResult]:
+               timeout: float = GROUP_TIMEOUT, versions: str = "all",
+               pdf: bool = False) -> list[GroupResult]:
     """Run every group whose outputs are missing or out of date (every group with `force`);
     a failing group is reported, never stops the others. `jobs` defaults to one worker per
-    core; with `scheduler` the groups go to that Dask cluster instead."""
+    core; with `scheduler` the groups go to that Dask cluster instead. With `pdf`, every
+    handout and verslag also becomes a PDF (:mod:`spiegelkit.run.pdf`); without a Chromium
+    to print with, :class:`~spiegelkit.run.pdf.PdfEngineMissing` says how to get one."""
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}: use one of {', '.join(ENGINES)}")
     if versions not in VERSIONS:
         raise ValueError(f"unknown versions {versions!r}: use one of {', '.join(VERSIONS)}")
+    if pdf:
+        check_pdf_engine()
     logging.getLogger("papermill").setLevel(logging.WARNING)
     paths = [Path(p) for p in params_paths]
     manifest = Manifest.load(out_root)
-    shared = {**run_inputs(Path(notebook)), "handouts": versions}
+    shared = {**run_inputs(Path(notebook)), "handouts": versions, **({"pdf": True} if pdf else {})}
     groups = {path: load_group(path) for path in paths}  # each params file read once
     group_ids, inputs, results, todo = {}, {}, [], []
     for path in paths:
@@ -241,7 +253,7 @@ def run_groups(params_paths: list[Path], out_root: Path = Path("outputs"), jobs:
 
     run = functools.partial(run_group, out_root=Path(out_root).resolve(),
                             notebook=Path(notebook).resolve(), engine=engine, timeout=timeout,
-                            versions=versions)
+                            versions=versions, pdf=pdf)
     if scheduler:
         done = _on_dask(todo, run, scheduler, group_ids)
     else:
