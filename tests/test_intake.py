@@ -159,8 +159,8 @@ def test_round_trip_four_practices_38_indicators_two_years(tmp_path, catalogue):
         if year != 2024:
             continue
         shown, shown_expected = printed(units[indicator], value), printed(units[indicator], expected)
-        assert f'{shown} <span class="sk-muted">verwacht {shown_expected}</span>' in domains
-        assert f"<td>{shown}</td><td>{shown_expected}</td>" in appendix
+        assert f'{shown} <span class="sk-muted sk-nowrap">verwacht {shown_expected}</span>' in domains
+        assert f"<td class=\"sk-num\">{shown}</td><td class=\"sk-num\">{shown_expected}</td>" in appendix
     downloads = data_table(handout.table, handout.shown_agbs).set_index(["agb_code", "jaar", "indicator"])
     for key, (value, expected) in typed.items():  # both forms: as printed and as counts
         row = downloads.loc[key]
@@ -171,7 +171,7 @@ def test_round_trip_four_practices_38_indicators_two_years(tmp_path, catalogue):
                                                       else 1 if units[key[2]].startswith(("euro", "contacten"))
                                                       else 100))
     assert "sk-no-population" in str(handout.population())
-    assert "<img" not in str(handout.population())  # no pyramid chart
+    assert "<svg" not in str(handout.population())  # no pyramid chart
 
 
 def test_prefill_from_the_previous_round_leaves_only_the_new_year(tmp_path, catalogue):
@@ -418,7 +418,7 @@ def test_population_sheet_round_trip(tmp_path, catalogue):
     assert len(population) == len(typed) == (4 * 2 - 1) * 19 * 2
     assert {(a, int(y), b, s): int(p) for a, y, b, s, p in population.itertuples(index=False)} == typed
     shown = str(Handout.build(group).population())  # pyramids once there is a population
-    assert "<img" in shown and "sk-no-population" not in shown
+    assert "<svg" in shown and "sk-no-population" not in shown
 
     book = openpyxl.load_workbook(workbook)  # one age band left empty is named by its cell
     book["Populatie"]["E7"].value = None

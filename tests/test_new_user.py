@@ -50,7 +50,7 @@ def test_no_file_refers_to_a_missing_document_or_module():
                 continue  # the team's shared folder beside the repository
             if not any((base / name).exists() for base in (ROOT, ROOT / "spiegelkit", path.parent)):
                 missing.append(f"{path.relative_to(ROOT)}: {name}")
-        for name in set(re.findall(r"\bspiegelkit/[\w/]+(?:\.\w+)?", text)):
+        for name in set(re.findall(r"\bspiegelkit/(?!/)[\w/]+(?:\.\w+)?", text)):
             if not (ROOT / name).exists():
                 missing.append(f"{path.relative_to(ROOT)}: {name}")
     assert not missing
