@@ -613,10 +613,16 @@ def read_table(folder: Path, name: str) -> tuple[pd.DataFrame, list[Problem]]:
                                 hint="fine; rows are numbered as in that sheet"))
     if not len(raw.frame) and not raw.problems:
         missing_cols = [c for c in columns if c not in raw.frame.columns]
-        if not missing_cols:
+        if not missing_cols and name in ("practices", "mirror"):
             return empty, problems + [Problem(
                 display_path(path), f"the {name} table has a header but no rows", row=2,
                 hint=f"fill in the {name} rows below the header, or take them from the source")]
+        if not missing_cols:  # without it there is no standardisation (and no pyramids)
+            problems.append(Problem(
+                display_path(path), f"the {name} table has a header but no rows", row=2,
+                severity="warning",
+                hint=f"fill in the {name} rows, or remove the file if the mirror gives every "
+                     "expected value"))
     frame, found = convert_table(raw.frame, name, path, raw.decimal)
     return frame, _merge_ragged(problems + found)
 
