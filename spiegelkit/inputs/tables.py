@@ -7,6 +7,7 @@ reported with its file, row and field instead of failing on the first.
 
 from __future__ import annotations
 
+import collections
 import csv
 import re
 from dataclasses import dataclass
@@ -145,8 +146,8 @@ def read_raw(path: Path, columns: list[str] | None = None) -> RawTable:
 
 
 def _read_csv(path: Path, text: str, encoding: str, columns: list[str]) -> RawTable:
-    lines = text.splitlines()
-    while lines and not lines[0].strip(" \t,;"):
+    lines = text.splitlines(keepends=True)  # csv keeps a newline inside a quoted value
+    while lines and not lines[0].strip(" \t,;\r\n"):
         lines.pop(0)  # blank lines (or lines of separators only) above the header
     if lines and re.fullmatch(r"sep=.", lines[0].strip()):  # Excel's own separator line
         sep = lines.pop(0).strip()[4]
@@ -169,11 +170,20 @@ def _read_csv(path: Path, text: str, encoding: str, columns: list[str]) -> RawTa
     width = len(header)
     problems, fixed, rows_of = [], [], []
     file = display_path(path)
+    lengths = collections.Counter(len(row) for row in body if any(c.strip() for c in row))
+    usual = lengths.most_common(1)[0][0] if lengths else width
     for i, row in enumerate(body):
         if not any(cell.strip() for cell in row):
             continue  # a row that is empty in every cell (e.g. a trailing line) is no data
+        if any("\n" in cell for cell in row):
+            problems.append(Problem(file, "a quote (\") opens in this row and is not closed: the "
+                                    "lines after it were read as one value", row=i + 2,
+                                    hint="close the quote, or remove it"))
+            continue
         extra = row[width:]
-        if len(row) > width and any(cell.strip() for cell in extra):
+        # empty cells after the last column are fine when every row has them (Excel does
+        # that); one row longer than the others has shifted values, even if its last is empty
+        if len(row) > width and (any(cell.strip() for cell in extra) or len(row) != usual):
             problems.append(_ragged(file, i + 2, len(row), width, sep, "more"))
             continue
         if len(row) < width:
@@ -205,7 +215,8 @@ def _ragged(file: str, row: int, fields: int, width: int, sep: str, kind: str) -
                 if sep == "," else
                 f"a {SEPARATORS[sep]} inside a value splits it: put that value in quotes")
     else:
-        message = f"this row has {fields} fields, the header {width}: a value is missing"
+        message = (f"this row has {fields} field{'s' if fields != 1 else ''}, the header {width}: "
+                   "a value is missing")
         hint = f"give every row one value per column, separated by a {SEPARATORS[sep]}"
     return Problem(file, message, row=row, hint=hint)
 

@@ -24,7 +24,10 @@ class UnreadableText(Exception):
 
 
 def size_text(size: int) -> str:
-    return f"{size / MB:.1f} MB" if size >= MB / 10 else f"{size:,} bytes".replace(",", ".")
+    """``9298`` -> ``'9.1 kB'``, ``300`` -> ``'300 bytes'``."""
+    if size >= MB:
+        return f"{size / MB:.1f} MB"
+    return f"{size / 1024:.1f} kB" if size >= 1024 else f"{size} bytes"
 
 
 def check_size(path: Path, limit: int, kind: str) -> int:
@@ -38,9 +41,10 @@ def check_size(path: Path, limit: int, kind: str) -> int:
         raise UnreadableText("is empty (0 bytes)", f"the file holds nothing: save the {kind} "
                              "again from the program you made it with, or remove the file")
     if size > limit:
-        raise UnreadableText(f"is {size_text(size)}, more than the {size_text(limit)} a {kind} "
-                             "may have", f"this is not a {kind} of normal size: check that it is "
-                             "the right file")
+        article = "an" if kind[:1] in "aeiou" else "a"
+        raise UnreadableText(f"is {size_text(size)}, more than the {size_text(limit)} {article} "
+                             f"{kind} may have", f"this is not {article} {kind} of normal size: "
+                             "check that it is the right file")
     return size
 
 

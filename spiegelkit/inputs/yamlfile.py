@@ -57,20 +57,20 @@ class LimitedLoader(SafeTextLoader):
             self.depth -= 1
 
 
-def read_text(path: Path, limit: int = MAX_YAML_BYTES, kind: str = "YAML file") -> str:
+def read_text(path: Path, limit: int | None = None, kind: str = "YAML file") -> str:
     """The text of a YAML file; :class:`~spiegelkit.inputs.textfile.UnreadableText` when
     it is empty, too large or in no known encoding."""
     from spiegelkit.inputs.textfile import read_text as read_text_file
 
-    return read_text_file(path, limit, kind)[0]
+    return read_text_file(path, limit or MAX_YAML_BYTES, kind)[0]
 
 
-def read_yaml(path: Path, limit: int = MAX_YAML_BYTES, max_nodes: int = MAX_NODES):
+def read_yaml(path: Path, limit: int | None = None, max_nodes: int | None = None):
     """(data, node tree) of a YAML file, loaded with :class:`LimitedLoader`.
 
     A text is parsed once (a batch reads the same records for every handout version);
     each caller gets its own copy of the data."""
-    data, root = parse(read_text(path, limit), max_nodes)
+    data, root = parse(read_text(path, limit), max_nodes or MAX_NODES)
     return copy.deepcopy(data), root
 
 
@@ -117,6 +117,19 @@ def _check_expansion(root, max_nodes: int) -> None:
     size(root)
 
 
+def _unclosed_quote_line(mark) -> int | None:
+    """The first line before the fault whose value opens a double quote and does not close it."""
+    buffer = getattr(mark, "buffer", None) if mark is not None else None
+    if not isinstance(buffer, str):
+        return None
+    lines = buffer.split("\n")[:mark.line + 1]
+    for number, line in enumerate(lines[:-1] if len(lines) > 1 else lines, start=1):
+        text = line.split(" #", 1)[0]
+        if text.replace('\\"', "").count('"') % 2:
+            return number
+    return None
+
+
 def yaml_error_problem(file: str, exc: yaml.YAMLError, what: str = "is not valid YAML"):
     """A Problem for a YAML syntax error or limit, at the line where the fault is."""
     from spiegelkit.inputs.problems import Problem
@@ -132,6 +145,12 @@ def yaml_error_problem(file: str, exc: yaml.YAMLError, what: str = "is not valid
         mark, hint = context_mark, "close the quote that opens on this line"
     elif context and context_mark is not None and "flow" in context:
         mark, hint = context_mark, "close the bracket ([ or {) that opens on this line"
+    elif isinstance(exc, yaml.parser.ParserError) and _unclosed_quote_line(mark) is not None:
+        # a quote left open runs on into the next lines: the parser stumbles further down
+        line = _unclosed_quote_line(mark)
+        return Problem(file, f"{what} (a quote opens on this line and is not closed on it)",
+                       row=line, hint="close the quote that opens on this line; PyYAML stopped "
+                                      f"at line {mark.line + 1}: {problem}")
     elif "\t" in problem or "'\\t'" in problem:
         hint = "indent with spaces, not tabs"
     elif context and context_mark is not None and mark is not None \

@@ -60,7 +60,14 @@ def defused(frame: pd.DataFrame) -> pd.DataFrame:
             values = out[column]
             risky = values.map(is_risky).astype(bool)
             if risky.any():
-                out[column] = values.where(~risky, "'" + values.astype(str))
+                values = values.where(~risky, "'" + values.astype(str))
+            # a lone CR is no line end to the CSV writer, so it would not quote the cell
+            # and a spreadsheet would split the row there: make it a quoted line break
+            has_cr = values.map(lambda v: isinstance(v, str) and "\r" in v).astype(bool)
+            if has_cr.any():
+                values = values.where(~has_cr, values.astype(str).str.replace("\r\n?", "\n",
+                                                                              regex=True))
+            out[column] = values
     return out
 
 
