@@ -321,3 +321,14 @@ def test_two_runs_at_once_on_one_outputs_folder_lose_nothing_and_redo_nothing(tm
         handout = output_files(out, f"groep-{i}")["handout"]
         assert handout.read_text().rstrip().endswith("</html>")
     assert no_half_written_files(out)
+
+
+def test_a_file_of_repeated_rows_is_answered_in_seconds(tmp_path):
+    header = "agb,year,indicator,observed,denominator,expected\n"
+    (tmp_path / "mirror.csv").write_text(header + "01000001,2024,antibiotica,228,1000,\n" * 50_000)
+    started = time.perf_counter()
+    _, problems = read_table(tmp_path, "mirror")
+    assert time.perf_counter() - started < 10  # was minutes: every repeat was a scan
+    assert len(problems) == tables.MAX_LISTED + 1
+    assert "this row repeats row 2 for the same agb=01000001" in problems[0].message
+    assert "49991 more rows repeat an earlier row (rows 11-50001)" in problems[-1].message

@@ -170,10 +170,11 @@ def _read_csv(path: Path, text: str, encoding: str, columns: list[str]) -> RawTa
     width = len(header)
     problems, fixed, rows_of = [], [], []
     file = display_path(path)
-    lengths = collections.Counter(len(row) for row in body if any(c.strip() for c in row))
+    filled = ["".join(row).strip() != "" for row in body]
+    lengths = collections.Counter(len(row) for row, full in zip(body, filled) if full)
     usual = lengths.most_common(1)[0][0] if lengths else width
     for i, row in enumerate(body):
-        if not any(cell.strip() for cell in row):
+        if not filled[i]:
             continue  # a row that is empty in every cell (e.g. a trailing line) is no data
         if any("\n" in cell for cell in row):
             problems.append(Problem(file, "a quote (\") opens in this row and is not closed: the "
@@ -325,13 +326,39 @@ _PATTERNS = {
 
 def _number(text: pd.Series, default_decimal: str | None = None):
     """(numbers, ambiguous) of text cells: see the comment above. `default_decimal` is the
-    decimal mark the file's layout implies (',' for a semicolon-separated file)."""
-    cleaned = text.str.replace(r"[\s\u00a0\u202f]", "", regex=True)
-    kind = {name: cleaned.str.fullmatch(pattern) for name, pattern in _PATTERNS.items()}
+    decimal mark the file's layout implies (',' for a semicolon-separated file).
+
+    Plain numbers (12, 12.5, 1e3) take pandas' fast path; only values with a comma, with
+    one group of three digits after a dot, or that pandas cannot read are looked at closely."""
+    cleaned = text
+    everything = "".join(text.tolist())  # one C-level join tells which marks occur at all
+    if any(space in everything for space in (" ", "\u00a0", "\u202f", "\t")):
+        cleaned = text.str.replace(r"[\s\u00a0\u202f]", "", regex=True)
+    none = pd.Series(False, index=text.index)
+    has_comma = cleaned.str.contains(",", regex=False) if "," in everything else none
+    direct = pd.to_numeric(cleaned.where(~has_comma & (cleaned != ""), None),
+                           errors="coerce").astype(float)
+    has_dot = (cleaned.str.contains(".", regex=False) & ~has_comma) if "." in everything else none
+    dot_group = pd.Series(False, index=text.index)
+    if has_dot.any():
+        dot_group[has_dot] = cleaned[has_dot].str.fullmatch(_PATTERNS["dot_group"]).astype(bool)
+    slow = has_comma | dot_group | (direct.isna() & (cleaned != ""))
+    ambiguous = pd.Series(False, index=text.index)
+    if not slow.any():
+        return direct, ambiguous
+    uses_point = bool((has_dot & ~dot_group & direct.notna()).any())
+    numbers, unclear = _number_closely(cleaned[slow], default_decimal, uses_point)
+    direct[slow] = numbers
+    ambiguous[slow] = unclear
+    return direct, ambiguous
+
+
+def _number_closely(cleaned: pd.Series, default_decimal: str | None, uses_point: bool):
+    kind = {name: cleaned.str.fullmatch(pattern).astype(bool) for name, pattern in _PATTERNS.items()}
     point = kind["point"] & ~kind["dot_group"]
     comma = kind["comma"] & ~kind["comma_group"]
     uses_comma = bool((comma | kind["dutch"]).any())
-    uses_point = bool((point | kind["english"]).any())
+    uses_point = uses_point or bool((point | kind["english"]).any())
     decimal = ("," if uses_comma and not uses_point else "." if uses_point and not uses_comma
                else None if uses_point and uses_comma else default_decimal)
     out = cleaned.copy()
@@ -339,7 +366,7 @@ def _number(text: pd.Series, default_decimal: str | None = None):
                     .str.replace(",", ".", regex=False))
     out = out.where(~(kind["english"] | kind["commas"]), out.str.replace(",", "", regex=False))
     out = out.where(~kind["dots"], out.str.replace(".", "", regex=False))
-    ambiguous = pd.Series(False, index=text.index)
+    ambiguous = pd.Series(False, index=cleaned.index)
     if decimal == ",":  # 1.997 is 1997; 1,500 is 1.5
         out = out.where(~kind["dot_group"], out.str.replace(".", "", regex=False))
         out = out.where(~kind["comma_group"], out.str.replace(",", ".", regex=False))
@@ -574,17 +601,28 @@ def _minimum_hint(col: Column) -> str:
 
 
 def _duplicate_problems(raw: pd.DataFrame, name: str, file: str) -> list[Problem]:
+    """Rows that repeat an earlier row's key; beyond MAX_LISTED of them, one line sums up
+    the rest (found by grouping, so a file of repeated rows cannot stall check)."""
     keys = [k for k in KEYS[name] if k in raw.columns]
     dup = raw.duplicated(subset=keys, keep="first")
+    if not dup.any():
+        return []
+    group = raw.groupby(keys, sort=False).ngroup().to_numpy()
+    first = pd.Series(raw.index).groupby(group).transform("first").to_numpy()
+    hint = "keep one row per " + " × ".join(keys) + "; remove or merge the duplicate"
     problems = []
-    for idx in raw.index[dup]:
-        first = raw.index[(raw[keys] == raw.loc[idx, keys]).all(axis=1)][0]
+    repeated = np.flatnonzero(dup.to_numpy())
+    for position in repeated[:MAX_LISTED]:
+        idx = raw.index[position]
         problems.append(Problem(
-            file, f"this row repeats row {_row(raw, first)} for the same "
+            file, f"this row repeats row {_row(raw, first[position])} for the same "
                   + ", ".join(f"{k}={raw.at[idx, k]}" for k in keys),
-            row=_row(raw, idx), field=keys[-1],
-            hint="keep one row per " + " × ".join(keys) + "; remove or merge the duplicate",
+            row=_row(raw, idx), field=keys[-1], hint=hint,
         ))
+    rest = [_row(raw, raw.index[p]) for p in repeated[MAX_LISTED:]]
+    if rest:
+        problems.append(Problem(file, f"{len(rest)} more rows repeat an earlier row "
+                                f"({rows_text(rest)})", row=rest[0], field=keys[-1], hint=hint))
     return problems
 
 
