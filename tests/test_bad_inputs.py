@@ -298,7 +298,7 @@ def test_the_manifest_keeps_entries_another_writer_saved_meanwhile(tmp_path):
 @pytest.mark.e2e
 def test_two_runs_at_once_on_one_outputs_folder_lose_nothing_and_redo_nothing(tmp_path):
     from test_manifest import SLOW, SPIEGELKIT, make_groups, manifest_statuses, no_half_written_files
-    from spiegelkit.run.batch import output_files
+    from spiegelkit.run.batch import output_files, run_groups
 
     paths = make_groups(tmp_path / "params", *[f"groep-{i}" for i in range(1, 7)])
     out = tmp_path / "outputs"
@@ -317,10 +317,16 @@ def test_two_runs_at_once_on_one_outputs_folder_lose_nothing_and_redo_nothing(tm
     assert all(any(line.startswith("unchanged") and g in line for line in stdout.splitlines())
                for g in shared), stdout
     assert manifest_statuses(out) == {f"groep-{i}": "ok" for i in range(1, 7)}
+    made = {}
     for i in range(1, 7):
         handout = output_files(out, f"groep-{i}")["handout"]
         assert handout.read_text().rstrip().endswith("</html>")
+        made[handout] = handout.stat().st_mtime_ns
     assert no_half_written_files(out)
+    # a third run finds every group done (was: it redid groups the others had finished)
+    third = run_groups(paths, out, notebook=SLOW, progress=False, versions="group")
+    assert {r.status for r in third} == {"unchanged"}
+    assert {h: h.stat().st_mtime_ns for h in made} == made
 
 
 def test_a_file_of_repeated_rows_is_answered_in_seconds(tmp_path):
@@ -332,3 +338,28 @@ def test_a_file_of_repeated_rows_is_answered_in_seconds(tmp_path):
     assert len(problems) == tables.MAX_LISTED + 1
     assert "this row repeats row 2 for the same agb=01000001" in problems[0].message
     assert "49991 more rows repeat an earlier row (rows 11-50001)" in problems[-1].message
+
+
+def test_a_planned_meeting_is_valid_but_does_not_count_for_the_obligations(mini_group):
+    import datetime as dt
+
+    from spiegelkit.analysis.compliance import year_obligations
+
+    folder = mini_group.parent / "meetings" / "hagro-mini"
+    folder.mkdir(parents=True)
+    held = (DATA / "bad" / "record_valid.yaml").read_text()
+    (folder / "meeting-1.yaml").write_text(held)
+    next_year = dt.date.today().year + 1
+    planned = (held.replace("meeting_number: 1", "meeting_number: 2")
+               .replace('date: "2026-03-12"', f'date: "{next_year}-03-12"\nplanned: true')
+               .replace("signed: true", "signed: false")
+               .replace('due: "2026-09-01"', f'due: "{next_year}-09-01"'))
+    (folder / "meeting-2.yaml").write_text(planned)
+    group = load_group(mini_group)
+    assert group.ok, "\n".join(map(str, group.problems))
+    assert [r.planned for r in group.records] == [False, True]
+    counted = year_obligations([group], next_year, today=dt.date(next_year, 12, 31))
+    assert all(p.meetings == [] for p in counted.practices)
+    (folder / "meeting-2.yaml").write_text(planned.replace("planned: true\n", ""))
+    [problem] = errors(load_group(mini_group))
+    assert "lies after today" in problem.message and "planned: true" in problem.hint
