@@ -10,7 +10,7 @@ from __future__ import annotations
 import collections
 import csv
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -104,7 +104,7 @@ class RawTable:
 
     frame: pd.DataFrame
     decimal: str | None = None  # the decimal mark the file's layout implies, if any
-    problems: list = None  # type: ignore[assignment]
+    problems: list[Problem] = field(default_factory=list)
 
 
 def find_table(folder: Path, name: str) -> Path | None:
@@ -133,8 +133,8 @@ def read_raw(path: Path, columns: list[str] | None = None) -> RawTable:
             check_size(path, MAX_TABLE_BYTES, "table")
             raw = _read_xlsx(path, columns or [])
         else:
-            text, encoding = read_text(path, MAX_TABLE_BYTES, "table")
-            raw = _read_csv(path, text, encoding, columns or [])
+            text, _ = read_text(path, MAX_TABLE_BYTES, "table")
+            raw = _read_csv(path, text, columns or [])
     except UnreadableText as exc:
         raise TableError(exc.message, exc.hint) from None
     frame = raw.frame
@@ -145,7 +145,7 @@ def read_raw(path: Path, columns: list[str] | None = None) -> RawTable:
     return raw
 
 
-def _read_csv(path: Path, text: str, encoding: str, columns: list[str]) -> RawTable:
+def _read_csv(path: Path, text: str, columns: list[str]) -> RawTable:
     lines = text.splitlines(keepends=True)  # csv keeps a newline inside a quoted value
     while lines and not lines[0].strip(" \t,;\r\n"):
         lines.pop(0)  # blank lines (or lines of separators only) above the header
@@ -194,10 +194,7 @@ def _read_csv(path: Path, text: str, encoding: str, columns: list[str]) -> RawTa
         rows_of.append(i)
     frame = pd.DataFrame(fixed, columns=header, dtype=object)
     frame.index = pd.Index(rows_of)  # position in the file: row numbers stay right
-    decimal = "," if sep == ";" else None
-    if encoding not in ("UTF-8", "UTF-8 (with BOM)"):
-        pass  # read fine; the encoding is not worth a message
-    return RawTable(frame, decimal, problems)
+    return RawTable(frame, "," if sep == ";" else None, problems)
 
 
 def _separator(first_line: str, columns: list[str]) -> str:
@@ -654,7 +651,7 @@ def read_table(folder: Path, name: str) -> tuple[pd.DataFrame, list[Problem]]:
         return empty, problems + [Problem(
             display_path(path), f"cannot be read as a table ({type(exc).__name__}: {exc})",
             hint="save it as CSV (comma or semicolon) in UTF-8, or as XLSX")]
-    problems += raw.problems or []
+    problems += raw.problems
     if raw.frame.attrs.get("sheet"):
         problems.append(Problem(display_path(path), f"the table was found on sheet "
                                 f"'{raw.frame.attrs['sheet']}', its header in row "
