@@ -363,3 +363,14 @@ def test_a_planned_meeting_is_valid_but_does_not_count_for_the_obligations(mini_
     (folder / "meeting-2.yaml").write_text(planned.replace("planned: true\n", ""))
     [problem] = errors(load_group(mini_group))
     assert "lies after today" in problem.message and "planned: true" in problem.hint
+
+
+def test_check_computes_the_figures_so_a_fault_no_rule_knows_still_stops_it(mini_group, monkeypatch):
+    import spiegelkit.inputs.group as group_module
+
+    replace_table(mini_group, "population_practice_with_zero_patients.csv", "population")
+    monkeypatch.setattr(group_module, "zero_expected_problems", lambda data: [])  # the rule gone
+    assert load_group(mini_group).ok  # the loaders alone let it through ...
+    [problem] = errors(check_group(mini_group))  # ... computing it once does not
+    assert "the figures cannot be computed" in problem.message
+    assert "expected must be greater than zero" in problem.message
