@@ -492,8 +492,8 @@ def convert_table(raw: pd.DataFrame, name: str, path: Path,
                  lambda v: f"{v!s} must be more than {col.above:g}", _above_hint(col))
         if col.maximum is not None:
             too_large = (numeric > col.maximum).fillna(False).to_numpy()
-            note(too_large, lambda v: f"{v!s} is larger than the {col.maximum:,.0f} "
-                 f"'{col.name}' can be".replace(",", "."),
+            limit = f"{col.maximum:,.0f}".replace(",", ".")
+            note(too_large, lambda v: f"{v!s} is larger than the {limit} '{col.name}' can be",
                  f"correct the value: '{col.name}'{_meaning(col)} of this size is a typing or "
                  "unit error")
             parsed = parsed.where(~too_large)
