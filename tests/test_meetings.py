@@ -134,7 +134,7 @@ def test_form_shows_a_recorded_meeting_and_gives_back_the_same_record(demo_group
 def test_form_records_a_new_meeting_and_writes_its_verslag(demo_group, tmp_path):
     form = MeetingForm(demo_group, 4, out_dir=tmp_path / "out")
     assert form.date.value is None  # not the planned meeting: the date must be filled in
-    form.date.value = dt.date(2026, 12, 8)
+    form.date.value = dt.date(2026, 11, 24)
     rows = form.people["01730167"]
     assert [r["name"].value for r in rows] == ["Femke Schouten", "", ""]
     rows[0]["present"].value = rows[0]["signed"].value = True
@@ -150,7 +150,7 @@ def test_form_records_a_new_meeting_and_writes_its_verslag(demo_group, tmp_path)
     assert "Opgeslagen in" in form.message.value
 
     record = read_record(record_path(demo_group.parent, "hagro-amstelveen-noord", 4), params_of(demo_group))
-    assert record.date == dt.date(2026, 12, 8) and record.data_year == 2024
+    assert record.date == dt.date(2026, 11, 24) and record.data_year == 2024
     assert [e.agb for e in record.attendance] == ["01730167"]
     assert record.attended("01730167") and record.signed("01730167")
     assert [p.signed for p in record.people_of("01730167")] == [True, False]

@@ -117,7 +117,7 @@ def year_obligations(groups: list[Group], year: int, today: dt.date | None = Non
         if group.params is None:
             continue
         params = group.params
-        counted.append((params, [r for r in group.records if r.date.year == year]))
+        counted.append((params, [r for r in group.records if r.date.year == year and not r.planned]))
         names = practice_names(params, group.data)
         for entry in params.practices:
             practice = practices.setdefault(entry.agb, PracticeYear(entry.agb, names[entry.agb]))

@@ -25,7 +25,7 @@ from pydantic import (
 
 from spiegelkit.inputs.problems import Problem, choice_hint, did_you_mean, display_path
 from spiegelkit.stats import COST_CV_DEFAULT
-from spiegelkit.inputs.yamlfile import SafeTextLoader, line_of
+from spiegelkit.inputs.yamlfile import line_of, parse, read_text, yaml_error_problem
 from spiegelkit.paths import DEFAULT_CATALOGUE
 
 
@@ -50,6 +50,11 @@ FOLLOW_UPS = {  # id -> Dutch wording of the fitting follow-up
 }
 
 
+MAX_CATALOGUE_BYTES = 4 * 2 ** 20  # the bundled catalogue of 38 indicators is 30 kB
+MAX_CATALOGUE_NODES = 200_000
+MAX_INDICATORS = 2_000
+
+
 class Indicator(BaseModel):
     """One catalogue entry."""
 
@@ -62,17 +67,17 @@ class Indicator(BaseModel):
     domain: Literal[tuple(DOMAINS)]  # type: ignore[valid-type]
     statistic: Literal["proportion", "rate", "cost"]
     unit: str = Field(min_length=1)
-    multiplier: float = Field(gt=0)
+    multiplier: float = Field(gt=0, le=1_000_000, allow_inf_nan=False)
     polarity: Literal["high_is_good", "low_is_good", "no_judgement"]
     follow_up: Literal[tuple(FOLLOW_UPS)]  # type: ignore[valid-type]
     influenceable: bool
     # Coefficient of variation of the annual cost per person: the width of a cost indicator's
     # interval (stats.standardised_cost_ratio). Cost indicators only; default COST_CV_DEFAULT.
-    cost_cv: Annotated[float, Field(gt=0)] | None = Field(None, validate_default=True)
+    cost_cv: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = Field(None, validate_default=True)
     # National between-practice spread: the standard deviation of the log index between
     # practices beyond chance (tau, so tau2 = its square), used for the marks when the data
     # folder has too few practices to estimate it. An assumption: see data/SOURCES.md.
-    between_practice_sd: Annotated[float, Field(ge=0, le=2)] | None = None
+    between_practice_sd: Annotated[float, Field(ge=0, le=2, allow_inf_nan=False)] | None = None
 
     @field_validator("cost_cv")
     @classmethod
@@ -90,13 +95,17 @@ def load_catalogue(path: Path | None = None) -> tuple[pd.DataFrame, list[Problem
     """Read and validate the catalogue; returns one row per indicator and every problem.
 
     A text is validated once (a batch asks for the catalogue for every handout)."""
+    from spiegelkit.inputs.textfile import UnreadableText
+
     path = Path(path) if path else DEFAULT_CATALOGUE
     file = display_path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_text(path, MAX_CATALOGUE_BYTES, "indicator catalogue")
     except OSError as exc:
-        return _empty(), [Problem(file, f"cannot be read as YAML ({exc})",
-                                  hint="fix the YAML syntax at the line shown")]
+        return _empty(), [Problem(file, f"cannot be read ({exc.strerror})",
+                                  hint="check the path and the file's permissions")]
+    except UnreadableText as exc:
+        return _empty(), [Problem(file, exc.message, hint=exc.hint)]
     frame, problems = _validated_catalogue(file, text)
     return frame.copy(), list(problems)
 
@@ -104,14 +113,16 @@ def load_catalogue(path: Path | None = None) -> tuple[pd.DataFrame, list[Problem
 @functools.lru_cache(maxsize=8)
 def _validated_catalogue(file: str, text: str) -> tuple[pd.DataFrame, list[Problem]]:
     try:
-        entries = yaml.load(text, Loader=SafeTextLoader)
-        root = yaml.compose(text, Loader=SafeTextLoader)
+        entries, root = parse(text, MAX_CATALOGUE_NODES)
     except yaml.YAMLError as exc:
-        return _empty(), [Problem(file, f"cannot be read as YAML ({exc})",
-                                  hint="fix the YAML syntax at the line shown")]
+        return _empty(), [yaml_error_problem(file, exc, "cannot be read as YAML")]
     if not isinstance(entries, list):
         return _empty(), [Problem(file, "the catalogue must be a YAML list of indicators",
                                   hint="start every indicator with '- id: ...'")]
+    if len(entries) > MAX_INDICATORS:
+        return _empty(), [Problem(file, f"lists {len(entries)} indicators, more than the "
+                                  f"{MAX_INDICATORS} a catalogue may have",
+                                  hint="check that this is the indicator catalogue")]
     problems: list[Problem] = []
     indicators: list[Indicator] = []
     seen: dict[str, int] = {}

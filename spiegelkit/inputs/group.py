@@ -103,6 +103,7 @@ def load_group(path: Path) -> Group:
     problems += record_problems
     if data is not None:
         problems += _against_data(path, params, data)
+        problems += zero_expected_problems(data)
     return Group(path, params, data, records, problems, record_problems, organisation)
 
 
@@ -198,6 +199,61 @@ def _against_data(path: Path, params: GroupParams, data: MirrorData) -> list[Pro
                 **where, hint="choose a data_year that the mirrors cover, or add the data",
             ))
     return problems + _option_problems(file, root, params, data)
+
+
+def zero_expected_problems(data: MirrorData) -> list[Problem]:
+    """Mirror values whose standardised expected value would be 0 (no patients in the
+    population, or national rates of 0): the index cannot be computed, so check says so
+    before a run fails on it."""
+    from spiegelkit.inputs.tables import find_table, rows_text
+
+    def file_of(name):
+        return display_path(find_table(data.folder, name) or data.folder / f"{name}.csv")
+
+    mirror = data.mirror.reset_index().rename(columns={"index": "position"})
+    needed = mirror[mirror["expected"].isna()]
+    if needed.empty or data.population.empty or data.reference.empty:
+        return []
+    population = data.population[["agb", "year", "age_band", "sex", "patients"]]
+    totals = population.groupby(["agb", "year"])["patients"].sum()
+    rates = data.reference.groupby(["indicator", "year"])["rate"].sum()
+    joined = needed.merge(population, on=["agb", "year"]).merge(
+        data.reference[["indicator", "year", "age_band", "sex", "rate"]],
+        on=["indicator", "year", "age_band", "sex"])
+    expected = (joined["patients"].astype(float) * joined["rate"].astype(float)).groupby(
+        joined["position"]).sum()
+    zero = needed[needed["position"].map(expected).fillna(0) <= 0]
+    problems, seen = [], set()
+    for row in zero.itertuples():
+        key = (row.agb, row.year)
+        if totals.get(key, 0) <= 0:
+            if key in seen:
+                continue
+            seen.add(key)
+            rows = [int(p) + 2 for p in zero.loc[(zero["agb"] == row.agb)
+                                                 & (zero["year"] == row.year), "position"]]
+            problems.append(Problem(
+                file_of("population"), f"practice {row.agb} has 0 patients in {row.year} in every "
+                f"age band, so the expected values of its mirror ({file_of('mirror')}, "
+                f"{rows_text(rows)}) are 0 and no index can be computed", field="patients",
+                hint="fill in the practice's patients by age band and sex, or give the expected "
+                     "values in the mirror table's 'expected' column"))
+        elif rates.get((row.indicator, row.year), 0) <= 0:
+            if (row.indicator, row.year) in seen:
+                continue
+            seen.add((row.indicator, row.year))
+            problems.append(Problem(
+                file_of("reference"), f"every national rate of '{row.indicator}' in {row.year} is "
+                "0, so its expected values are 0 and no index can be computed", field="rate",
+                hint="fill in the national rates from the source, or give the expected values "
+                     "in the mirror table"))
+        else:
+            problems.append(Problem(
+                file_of("mirror"), f"the expected value of '{row.indicator}' for practice "
+                f"{row.agb} in {row.year} comes to 0: the practice has no patients in the age "
+                "bands where this indicator occurs", row=int(row.position) + 2, field="expected",
+                hint="give the expected value from the source in the 'expected' column"))
+    return problems
 
 
 def _option_problems(file: str, root, params: GroupParams, data: MirrorData) -> list[Problem]:

@@ -55,6 +55,8 @@ from spiegelkit.paths import PROJECT_PARAMS
 AGB = r"^\d{8}$"
 PROVIDER_KINDS = tuple(kind for kind in FOLLOW_UPS if kind != "none")
 RECORD_NAME = re.compile(r"^meeting-(\d+)\.yaml$")
+MAX_MEETING_NUMBER = 99  # meetings of a group in one year: a handful
+MAX_RECORDS = 500  # record files of one group
 
 
 class Person(BaseModel):
@@ -62,8 +64,9 @@ class Person(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1)
+    name: str = Field(min_length=1, max_length=200)
     signed: bool = False
+    present: bool = True  # false: expected but absent (then no signature)
 
 
 class Guest(BaseModel):
@@ -71,9 +74,10 @@ class Guest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1)
+    name: str = Field(min_length=1, max_length=200)
     role: str = ""  # e.g. "apotheker", "dermatoloog"
     signed: bool = False
+    present: bool = True
 
 
 class PracticeAttendance(BaseModel):
@@ -113,8 +117,9 @@ class MeetingRecord(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     group_id: str = Field(pattern=SLUG)
-    meeting_number: int = Field(ge=1)
+    meeting_number: int = Field(ge=1, le=MAX_MEETING_NUMBER)
     date: dt.date
+    planned: bool = False  # a meeting not yet held: it does not count for the obligations
     data_year: int | None = Field(None, ge=2000, le=2100)
     facilitators: list[str] = []
     attendance: list[PracticeAttendance] = []
@@ -125,7 +130,9 @@ class MeetingRecord(BaseModel):
     providers_consulted: list[ProviderTalk] = []
 
     def people_of(self, agb: str) -> list[Person]:
-        return [person for entry in self.attendance if entry.agb == agb for person in entry.people]
+        """The people of the practice who were present."""
+        return [person for entry in self.attendance if entry.agb == agb for person in entry.people
+                if person.present]
 
     def attended(self, agb: str) -> bool:
         """Whether anyone of the practice was present."""
@@ -145,7 +152,8 @@ HINTS = {
     "date": "write the date of the meeting as \"2026-03-12\" (year-month-day, in quotes)",
     "due": "write the due date as \"2026-06-01\" (year-month-day, in quotes), or leave it out",
     "agb": "write the AGB code as 8 digits in quotes, e.g. \"01001234\"",
-    "meeting_number": "give the meeting's number in the year: 1, 2, 3, ...",
+    "meeting_number": f"give the meeting's number in the year: 1, 2, 3, ... (at most "
+                      f"{MAX_MEETING_NUMBER})",
     "group_id": "use the group_id of the group's params file",
     "name": "write the person's name",
     "text": "write what was agreed",
@@ -217,7 +225,12 @@ def load_records(params_dir: Path, params: GroupParams) -> tuple[list[MeetingRec
     folder = meetings_dir(params_dir, params.group_id)
     indicators = group_indicators(params, Path(params_dir))
     records, problems = [], []
-    for path in sorted(folder.glob("*.yaml")):
+    paths = sorted(folder.glob("*.yaml"))
+    if len(paths) > MAX_RECORDS:
+        return [], [Problem(display_path(folder), f"holds {len(paths)} record files, more than the "
+                            f"{MAX_RECORDS} a group can have", hint="keep one meeting-<n>.yaml per "
+                            "meeting of the group in this folder")]
+    for path in paths:
         if not RECORD_NAME.match(path.name):
             problems.append(Problem(display_path(path), "is not named meeting-<number>.yaml",
                                     hint="rename it, e.g. meeting-2.yaml for the second meeting"))
@@ -230,8 +243,11 @@ def load_records(params_dir: Path, params: GroupParams) -> tuple[list[MeetingRec
 
 
 def record_problems(record: MeetingRecord, params: GroupParams, indicators: Collection[str],
-                    file: str, root=None, filename: str | None = None) -> list[Problem]:
-    """Problems of a well-formed record against its group, its file name and the catalogue."""
+                    file: str, root=None, filename: str | None = None,
+                    today: dt.date | None = None) -> list[Problem]:
+    """Problems of a well-formed record against its group, its file name, the catalogue and
+    the meeting itself: its date (not after `today` unless planned), signatures only of
+    people present, agreements with what, who and by when."""
     def at(*loc):
         return line_of(root, list(loc)) if root is not None else None
 
@@ -247,6 +263,7 @@ def record_problems(record: MeetingRecord, params: GroupParams, indicators: Coll
                                 f"file name {filename}", row=at("meeting_number"),
                                 field="meeting_number",
                                 hint=f"write meeting_number: {match.group(1)} or rename the file"))
+    problems += _when_problems(record, at, file, today)
     seen = set()
     for i, entry in enumerate(record.attendance):
         field = f"attendance[{i}].agb"
@@ -257,7 +274,38 @@ def record_problems(record: MeetingRecord, params: GroupParams, indicators: Coll
                                     row=at("attendance", i, "agb"), field=field,
                                     hint="list every practice once, with all its people"))
         seen.add(entry.agb)
+        names = set()
+        for j, person in enumerate(entry.people):
+            where = dict(row=at("attendance", i, "people", j, "signed"),
+                         field=f"attendance[{i}].people[{j}].signed")
+            if person.signed and not person.present:
+                problems.append(Problem(file, f"{person.name} signed but is marked as not present",
+                                        hint="only people present sign the attendance list: set "
+                                             "present: true or signed: false", **where))
+            if person.name.strip().lower() in names:
+                problems.append(Problem(file, f"{person.name} is listed twice for practice "
+                                        f"{entry.agb}", hint="list every person once", **where))
+            names.add(person.name.strip().lower())
+    for i, guest in enumerate(record.guests):
+        if guest.signed and not guest.present:
+            problems.append(Problem(file, f"guest {guest.name} signed but is marked as not present",
+                                    row=at("guests", i, "signed"), field=f"guests[{i}].signed",
+                                    hint="only people present sign: set present: true or signed: false"))
+    if record.planned and any(p.signed for e in record.attendance for p in e.people) \
+            or record.planned and any(g.signed for g in record.guests):
+        problems.append(Problem(file, "the meeting is planned, yet someone signed the attendance list",
+                                row=at("planned"), field="planned",
+                                hint="nobody can sign before the meeting: remove the signatures, "
+                                     "or remove planned: true once the meeting was held"))
     for i, agreement in enumerate(record.agreements):
+        for key, what, severity in (("owner", "who carries it out", "error"),
+                                    ("due", "by when", "warning")):
+            if not getattr(agreement, key) or not str(getattr(agreement, key)).strip():
+                problems.append(Problem(
+                    file, f"agreement {i + 1} ('{agreement.text[:40]}') has no {key} ({what})",
+                    row=at("agreements", i), field=f"agreements[{i}].{key}", severity=severity,
+                    hint=f"an agreement says what, {what} and for whom: add '{key}'"
+                         + (' as "2026-09-01" (in quotes)' if key == "due" else "")))
         if agreement.agb is not None and agreement.agb not in group:
             problems.append(_unknown_practice(file, agreement.agb, params,
                                               at("agreements", i, "agb"), f"agreements[{i}].agb"))
@@ -275,6 +323,25 @@ def record_problems(record: MeetingRecord, params: GroupParams, indicators: Coll
                                                at("indicators_discussed", i),
                                                f"indicators_discussed[{i}]"))
     return problems
+
+
+def _when_problems(record: MeetingRecord, at, file: str, today: dt.date | None) -> list[Problem]:
+    """A record of a held meeting cannot lie after today; a planned one in the past is stale."""
+    today = today or dt.date.today()
+    if record.date > today and not record.planned:
+        return [Problem(file, f"the meeting date {record.date} lies after today ({today}); a record "
+                        "counts for the obligations only once the meeting was held",
+                        row=at("date"), field="date",
+                        hint="correct the date, or add 'planned: true' for a meeting still to "
+                             "come (it then does not count)")]
+    if record.planned and record.date < today:
+        return [Problem(file, f"the meeting of {record.date} is marked as planned, but that date "
+                        "has passed", row=at("planned"), field="planned", severity="warning",
+                        hint="remove 'planned: true' once the meeting was held, so that it counts")]
+    if record.date.year < 2000 or record.date.year > today.year + 2:
+        return [Problem(file, f"the meeting date {record.date} is not a plausible date",
+                        row=at("date"), field="date", hint=HINTS["date"])]
+    return []
 
 
 def _unknown_practice(file, agb, params, row, field) -> Problem:
@@ -305,7 +372,13 @@ _RecordDumper.add_representer(str, _represent_text)
 
 def record_yaml(record: MeetingRecord) -> str:
     """The record as the YAML text that :func:`save_record` writes."""
-    body = yaml.dump(record.model_dump(mode="json", exclude_none=True), Dumper=_RecordDumper,
+    values = record.model_dump(mode="json", exclude_none=True)
+    if not values.get("planned"):  # written only when true, as `present` only when false
+        values.pop("planned", None)
+    for person in [p for e in values["attendance"] for p in e["people"]] + values["guests"]:
+        if person.get("present", True):
+            person.pop("present", None)
+    body = yaml.dump(values, Dumper=_RecordDumper,
                      sort_keys=False, allow_unicode=True, width=100)
     return (f"# Record of meeting {record.meeting_number} of {record.group_id}: edit by hand or with "
             "notebooks/meeting_report.ipynb.\n"

@@ -67,7 +67,7 @@ class GroupParams(BaseModel):
     group_id: str = Field(pattern=SLUG, max_length=64)
     group_name: str = Field(min_length=1)
     group_type: Literal[tuple(GROUP_TYPES)] = "hagro"  # type: ignore[valid-type]
-    meeting_number: int = Field(ge=1)
+    meeting_number: int = Field(ge=1, le=99)
     meeting_date: dt.date
     data_year: int = Field(ge=2000, le=2100)
     data_dir: str = "demo"

@@ -15,6 +15,7 @@ import zipfile
 from pathlib import Path
 
 import openpyxl
+from openpyxl.cell import WriteOnlyCell
 import pandas as pd
 
 from spiegelkit.render.html import Html, render
@@ -40,21 +41,62 @@ def data_table(table: pd.DataFrame, shown_agbs: set[str]) -> pd.DataFrame:
     return frame.rename(columns=COLUMNS).reset_index(drop=True)
 
 
+# A text cell starting with one of these is taken for a formula by Excel and LibreOffice
+# (OWASP, "CSV Injection"): =HYPERLINK(...) in a practice name would become a live link.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def is_risky(value) -> bool:
+    """Whether a cell value is text that a spreadsheet would read as a formula."""
+    return isinstance(value, str) and value.startswith(FORMULA_STARTS)
+
+
+def defused(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` with every risky text cell prefixed by an apostrophe, so that a spreadsheet
+    shows it as text (OWASP's advice for CSV). Numbers, negative ones too, stay numbers."""
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
+            values = out[column]
+            risky = values.map(is_risky).astype(bool)
+            if risky.any():
+                values = values.where(~risky, "'" + values.astype(str))
+            # a lone CR is no line end to the CSV writer, so it would not quote the cell
+            # and a spreadsheet would split the row there: make it a quoted line break
+            has_cr = values.map(lambda v: isinstance(v, str) and "\r" in v).astype(bool)
+            if has_cr.any():
+                values = values.where(~has_cr, values.astype(str).str.replace("\r\n?", "\n",
+                                                                              regex=True))
+            out[column] = values
+    return out
+
+
 def csv_bytes(frame: pd.DataFrame) -> bytes:
-    """CSV as Dutch Excel opens it: semicolons, decimal comma, UTF-8 with BOM."""
-    return frame.to_csv(index=False, sep=";", decimal=",", lineterminator="\n").encode("utf-8-sig")
+    """CSV as Dutch Excel opens it: semicolons, decimal comma, UTF-8 with BOM; no text cell
+    can act as a formula."""
+    return defused(frame).to_csv(index=False, sep=";", decimal=",",
+                                 lineterminator="\n").encode("utf-8-sig")
 
 
 FIXED_TIME = datetime.datetime(2000, 1, 1)  # same data, same bytes: no write time inside
 
 
 def xlsx_bytes(frame: pd.DataFrame) -> bytes:
-    """An Excel workbook of `frame` whose bytes depend on the data only."""
+    """An Excel workbook of `frame` whose bytes depend on the data only. A text cell that
+    starts like a formula is written as text with Excel's quote prefix: never a formula."""
     book = openpyxl.Workbook(write_only=True)  # streams rows: a third of pandas' time
     sheet = book.create_sheet("spiegel")
-    sheet.append(list(frame.columns))
+
+    def cell(value):
+        if not is_risky(value):
+            return value
+        text = WriteOnlyCell(sheet, value=value)
+        text.data_type, text.quotePrefix = "s", True  # openpyxl would make it a formula
+        return text
+
+    sheet.append([cell(str(c)) for c in frame.columns])
     for row in frame.astype(object).where(frame.notna(), None).itertuples(index=False):
-        sheet.append(list(row))
+        sheet.append([cell(value) for value in row])
     buffer = io.BytesIO()
     book.save(buffer)
     fixed = io.BytesIO()

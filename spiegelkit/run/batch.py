@@ -49,7 +49,7 @@ from spiegelkit.render.downloads import write_embedded_downloads
 from spiegelkit.run.export import handout_html, notebook_to_html
 from spiegelkit.run.reports import write_reports
 from spiegelkit.render.handout import variant_stem
-from spiegelkit.run.manifest import Manifest, group_inputs, run_inputs
+from spiegelkit.run.manifest import Manifest, group_inputs, one_run_at_a_time, run_inputs
 from spiegelkit.run.pdf import check_pdf_engine, write_pdfs
 from spiegelkit.inputs.group import Group, load_group
 from spiegelkit.outputs import atomic_path, remove, write_text
@@ -220,6 +220,7 @@ def default_jobs() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
+@one_run_at_a_time  # a second run on the same outputs waits, then redoes nothing finished
 def run_groups(params_paths: list[Path], out_root: Path = Path("outputs"), jobs: int | None = None,
                notebook: Path = GROUP_NOTEBOOK, progress: bool = True, engine: str = "pool",
                force: bool = False, scheduler: str | None = None,
