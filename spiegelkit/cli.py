@@ -100,10 +100,12 @@ def run(params: tuple[str, ...], out: str, jobs: int | None, notebook: str | Non
     group does not stop the others; the exit code is 1 when any group failed.
     """
     from spiegelkit.run.batch import GROUP_NOTEBOOK, run_groups
-    from spiegelkit.run.pdf import PdfEngineMissing
+    from spiegelkit.run.pdf import PdfEngineMissing, check_pdf_engine
 
     paths = _params_paths(params)
     try:
+        if pdf:
+            check_pdf_engine()  # before anything runs or is written, the outputs' lock included
         results = run_groups(paths, Path(out), jobs=jobs, notebook=Path(notebook or GROUP_NOTEBOOK),
                              engine=engine, force=force, scheduler=scheduler, versions=versions,
                              pdf=pdf)

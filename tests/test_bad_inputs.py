@@ -273,7 +273,7 @@ def test_a_second_run_waits_for_the_first_and_says_so(tmp_path):
         order.append("first done")
     second.join(10)
     assert order == ["first done", "second"]
-    assert "another spiegelkit run is writing" in said[0] and f"process " in said[0]
+    assert "another spiegelkit run is writing" in said[0] and "process " in said[0]
     assert "waiting until it has finished" in said[0]
 
 
