@@ -85,3 +85,19 @@ def test_a_cell_added_to_the_notebook_shows_in_every_version_and_versions_match_
                                    copy.parent, 600)
     fresh = handout_html(with_stable_cell_ids(alone), f"Spiegelbijeenkomst {group.params.group_name}")
     assert (folder / f"practice-{PRACTICES[2]}.html").read_text() == fresh
+
+
+@pytest.mark.e2e
+def test_a_dask_cluster_of_worker_processes_makes_the_same_handouts_and_versions(mini_group, tmp_path):
+    from distributed import LocalCluster
+
+    local = run_groups([mini_group], tmp_path / "local", progress=False)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+                      worker_dashboard_address=None) as cluster:
+        remote = run_groups([mini_group], tmp_path / "dask", progress=False,
+                            scheduler=cluster.scheduler_address)
+    assert [r.status for r in local + remote] == ["ok", "ok"], [r.error for r in local + remote]
+    made = sorted(p.relative_to(tmp_path / "local") for p in (tmp_path / "local").rglob("*.html"))
+    assert len(made) == 1 + len(PRACTICES)
+    for path in made:
+        assert (tmp_path / "dask" / path).read_bytes() == (tmp_path / "local" / path).read_bytes(), path

@@ -136,9 +136,18 @@ def compare_region(data: MirrorData, year: int, confidence: float = 0.95) -> pd.
     """Every practice with a mirror in the data folder, for one year: the regional context.
 
     Rows carry no names: the region appears in charts only as anonymous points and ranges.
+    Computed once per data, year and confidence: every group of a region shares it (each
+    caller gets its own copy).
     """
+    return shared_region(data, year, confidence).copy()
+
+
+@functools.lru_cache(maxsize=8)
+def shared_region(data: MirrorData, year: int, confidence: float) -> pd.DataFrame:
+    """:func:`compare_region` as one frame shared by all its callers (read it, never change
+    it): the handouts of every group of a region, and what is derived from it once per region."""
     agbs = list(data.practices.loc[data.practices["has_mirror"].astype(bool), "agb"])
-    table = compare_practices(data, agbs, confidence)
+    table = _compare_practices(data, tuple(agbs), confidence)
     return table[table["year"] == year].reset_index(drop=True)
 
 

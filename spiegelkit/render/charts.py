@@ -315,6 +315,21 @@ def _panel_origins(count: int, columns: int, panel_w: float, panel_h: float, top
     return [(10 + (k % columns) * panel_w, top + (k // columns) * panel_h) for k in range(count)]
 
 
+_region_panels: dict[int, tuple[pd.DataFrame, dict]] = {}
+
+
+def region_panels(region: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The region's practices with an index, per indicator: split once per region table
+    (a group's handouts share one), not once per domain of every handout."""
+    kept = _region_panels.get(id(region))
+    if kept is None or kept[0] is not region:
+        if len(_region_panels) >= 4:
+            del _region_panels[next(iter(_region_panels))]
+        panels = dict(tuple(region.dropna(subset=["expected", "index"]).groupby("indicator", sort=False)))
+        kept = _region_panels[id(region)] = (region, panels)
+    return kept[1]
+
+
 def funnel_chart(table: pd.DataFrame, region: pd.DataFrame, year: int, domain: str,
                  focus: str | None = None, confidence: float = 0.95) -> Chart | None:
     """Funnel plots per indicator: index against expected events, with 95% and 99.8%
@@ -342,7 +357,7 @@ def funnel_chart(table: pd.DataFrame, region: pd.DataFrame, year: int, domain: s
     legend(canvas, keys, 20, head, WIDTH - 40)
     points = current.dropna(subset=["expected", "index"])
     panels = dict(tuple(points.groupby("indicator", sort=False)))
-    spread = dict(tuple(region.dropna(subset=["expected", "index"]).groupby("indicator", sort=False)))
+    spread = region_panels(region)
     for (ox, oy), indicator in zip(_panel_origins(len(indicators), columns, panel_w, panel_h, top),
                                    indicators):
         here = panels.get(indicator, points.iloc[:0])

@@ -15,8 +15,8 @@ import pandas as pd
 from spiegelkit import dutch
 from spiegelkit.render import charts
 from spiegelkit.inputs.catalogue import DOMAINS, FOLLOW_UPS
-from spiegelkit.analysis.compare import (changes_since, compare_practices, compare_region, population_summary,
-                                practice_labels, shown_agbs)
+from spiegelkit.analysis.compare import (changes_since, compare_practices, population_summary,
+                                practice_labels, shared_region, shown_agbs)
 from spiegelkit.inputs.dataset import MirrorData, national_population
 from spiegelkit.inputs.params import GROUP_TYPES, GroupParams
 from spiegelkit.analysis.talking_points import TalkingPoint, relabelled, talking_points
@@ -65,7 +65,7 @@ def group_analysis(params: GroupParams, data: MirrorData) -> GroupAnalysis:
         agbs = [p.agb for p in params.practices]
         table = compare_practices(data, agbs, options.confidence)
         table.insert(1, "practice", table["agb"])
-        region = compare_region(data, params.data_year, options.confidence)
+        region = shared_region(data, params.data_year, options.confidence)  # read only
         points = talking_points(table, params.data_year, pinned=options.pinned,
                                 dropped=options.dropped, count=options.talking_points)
         _analyses[key] = GroupAnalysis(table, region, points)
