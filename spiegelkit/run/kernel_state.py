@@ -37,7 +37,6 @@ def remember() -> None:
     import pandas
 
     plt.switch_backend(matplotlib.get_backend())  # as a notebook's first figure does: inline, interactive
-    from spiegelkit.render import handout  # noqa: F401  what every group notebook imports
 
     _fresh.update(
         rc=matplotlib.rcParams.copy(),
