@@ -3,6 +3,7 @@
     .venv/bin/python bench/national.py                   # a sample of 30 groups (default)
     .venv/bin/python bench/national.py --groups all      # all ~1,280 national groups, for real
     .venv/bin/python bench/national.py --groups all --dask   # and once more on a local Dask cluster
+    .venv/bin/python bench/national.py --groups all --dask --dask-groups 200   # Dask on a part
 
 One run, one report (printed and written to bench/results/national-<stamp>.{json,txt}):
 
@@ -17,8 +18,9 @@ One run, one report (printed and written to bench/results/national-<stamp>.{json
    ``--workers`` workers (default 2): wall time, handouts per second, peak memory of every
    worker (its kernel) and how it moved over the run (flat or growing), the failures; with
    ``--groups all`` this is the real national round, else it is projected from the sample;
-5. with ``--dask``: run 4 again on a LocalCluster of ``--workers`` worker processes (one
-   thread each), and compare every output file with run 4's, byte for byte.
+5. with ``--dask``: run 4 again (or its first ``--dask-groups``) on a LocalCluster of
+   ``--workers`` worker processes (one thread each), and compare every output file with
+   run 4's, byte for byte.
 
 The national demo set is made once in bench/results/national/ (``write_national_demo``).
 """
@@ -139,7 +141,8 @@ def engine_run(paths: list[Path], out: Path, workers: int, versions: str,
 
 
 def same_outputs(a: Path, b: Path) -> tuple[int, list[str]]:
-    """Every file of `a` (manifest and executed notebooks aside) against `b`: (compared, differing)."""
+    """Every file of `a` (manifest and executed notebooks aside) against the same file in `b`,
+    byte for byte: (files compared, files differing or missing in `b`)."""
     compared, differing = 0, []
     for path in sorted(a.rglob("*")):
         if path.is_dir() or path.name == "manifest.json" or path.suffix == ".ipynb":
@@ -205,6 +208,8 @@ def main() -> None:
                              "national folder (reading all its groups) and add it to the projection")
     parser.add_argument("--dask", action="store_true",
                         help="also run on a LocalCluster of --workers processes and compare outputs")
+    parser.add_argument("--dask-groups", type=int, default=None, metavar="N",
+                        help="with --dask: only the first N of the groups (default: all of them)")
     args = parser.parse_args()
 
     everything = groupbench.national_params()
@@ -245,9 +250,9 @@ def main() -> None:
 
         with LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
                           dashboard_address=None, worker_dashboard_address=None) as cluster:
-            dask = engine_run(chosen, RESULTS / "national-dask", args.workers, "all",
-                              scheduler=cluster.scheduler_address)
-        compared, differing = same_outputs(out, RESULTS / "national-dask")
+            dask = engine_run(chosen[:args.dask_groups], RESULTS / "national-dask", args.workers,
+                              "all", scheduler=cluster.scheduler_address)
+        compared, differing = same_outputs(RESULTS / "national-dask", out)
         dask.update(files_compared=compared, files_differing=differing[:20],
                     files_differing_count=len(differing))
         report["dask"] = dask
@@ -306,7 +311,8 @@ def main() -> None:
     ]
     if args.dask:
         d = report["dask"]
-        lines.append(f"dask LocalCluster, {args.workers} worker processes: {d['seconds'] / 60:.1f} min, "
+        lines.append(f"dask LocalCluster, {args.workers} worker processes, {d['groups']} groups: "
+                     f"{d['seconds'] / 60:.1f} min, "
                      f"{d['handouts']} handouts, {len(d['failures'])} failed, kernel peak "
                      f"{peak_mib(d, 'kernel'):.0f} MiB; {d['files_compared']} output files compared, "
                      f"{d['files_differing_count']} differ")
