@@ -149,6 +149,7 @@ def in_process(paths: list[Path], out: Path) -> list[float]:
     from traitlets.config import Config
 
     from spiegelkit.run.export import handout_html
+    from spiegelkit.run.kernel_state import collect
     from spiegelkit.outputs import write_text
     from spiegelkit.inputs.params import load_params
 
@@ -182,6 +183,7 @@ def in_process(paths: list[Path], out: Path) -> list[float]:
         params, _ = load_params(path)
         notebook = parameterize_notebook(source, params.notebook_parameters(path.parent))
         shell.reset(new_session=False)
+        collect()  # as a warm kernel does between notebooks (spiegelkit.run.kernel_state)
         for cell in notebook.cells:
             if cell.cell_type != "code":
                 continue

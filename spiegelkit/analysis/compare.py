@@ -275,10 +275,19 @@ def compare_region(data: MirrorData, year: int, confidence: float = 0.95,
     Rows carry no names: the region appears in charts only as anonymous points and ranges.
     Empty unless the data folder holds at least 20 practices with a mirror
     (:data:`spiegelkit.stats.MIN_UNITS_FOR_OVERDISPERSION`): a handful of practices is no
-    region to compare with.
+    region to compare with. Computed once per data, year, confidence and significance: every
+    group of a region shares it (each caller gets its own copy).
     """
+    return shared_region(data, year, confidence, significance).copy()
+
+
+@functools.lru_cache(maxsize=8)
+def shared_region(data: MirrorData, year: int, confidence: float,
+                  significance: str = "overdispersion") -> pd.DataFrame:
+    """:func:`compare_region` as one frame shared by all its callers (read it, never change
+    it): the handouts of every group of a region, and what is derived from it once per region."""
     agbs = _mirror_agbs(data)
-    table = compare_practices(data, agbs, confidence, significance)
+    table = _compare_practices(data, tuple(agbs), confidence, significance)
     if len(agbs) < stats.MIN_UNITS_FOR_OVERDISPERSION:
         table = table.iloc[:0]
     return table[table["year"] == year].reset_index(drop=True)

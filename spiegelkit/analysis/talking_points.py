@@ -24,7 +24,7 @@ point is worded as a neutral question with the follow-up that fits the indicator
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -66,6 +66,8 @@ class TalkingPoint:
     practices: list[str] = field(default_factory=list)
     selected: bool = False
     pinned: bool = False
+    # the question's values other than the practices' labels (see :func:`relabelled`)
+    wording: dict = field(default_factory=dict, repr=False, compare=False)
 
 
 def talking_points(table: pd.DataFrame, year: int, pinned=(), dropped=(),
@@ -166,18 +168,35 @@ def _point(rows: pd.DataFrame, kind: str, score: float, practices: list[str]) ->
     others = rows[~rows["practice"].isin(practices) & ~rows["small_numbers"].astype(bool)]
     rest_index = (100 * others["observed"].sum() / others["expected"].sum()
                   if len(others) and others["expected"].sum() > 0 else np.nan)
-    question = QUESTIONS[kind].format(
+    wording = dict(
         own=", ".join(dutch.number(i) for i in chosen["index"]), rest=dutch.number(rest_index),
         title=_in_sentence(first["title"]), verb="ligt" if len(practices) == 1 else "liggen",
-        direction=DIRECTIONS[direction], who=_join(practices),
+        direction=DIRECTIONS[direction],
         indices=", ".join(dutch.number(i) for i in chosen["index"]),
         low=dutch.number(rows["index"].min()), high=dutch.number(rows["index"].max()),
     )
     return TalkingPoint(
         indicator=first["indicator"], title=first["title"], domain=first["domain"], kind=kind,
-        question=question, follow_up=FOLLOW_UPS[first["follow_up"]],
-        follow_up_type=first["follow_up"], score=round(score, 6), practices=practices,
+        question=QUESTIONS[kind].format(**wording, who=_join(practices)),
+        follow_up=FOLLOW_UPS[first["follow_up"]], follow_up_type=first["follow_up"],
+        score=round(score, 6), practices=practices, wording=wording,
     )
+
+
+def relabelled(points: list[TalkingPoint], labels: dict[str, str]) -> list[TalkingPoint]:
+    """The same points with each practice called by `labels` (old label -> new label).
+
+    The ranking and selection do not depend on what the practices are called, so a group's
+    points are found once (with AGB codes as labels) and worded for every version of its
+    handout, pseudonymised or not.
+    """
+    out = []
+    for point in points:
+        practices = [labels.get(p, p) for p in point.practices]
+        question = QUESTIONS[point.kind].format(**point.wording, who=_join(practices)) \
+            if point.wording else point.question
+        out.append(replace(point, practices=practices, question=question))
+    return out
 
 
 def _in_sentence(title: str) -> str:

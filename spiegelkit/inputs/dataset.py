@@ -99,7 +99,7 @@ def _fingerprint(folder: Path) -> tuple:
     return tuple((str(p), p.stat().st_mtime_ns) for p in files if p and p.exists())
 
 
-@functools.lru_cache(maxsize=8)
+@functools.lru_cache(maxsize=64)  # a national folder has one data folder per region (40)
 def _check_data_cached(folder: Path, fingerprint: tuple) -> tuple[MirrorData | None, list[Problem]]:
     problems: list[Problem] = []
     tables = {}

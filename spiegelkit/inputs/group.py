@@ -16,6 +16,8 @@ import functools
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pandas as pd
+
 from spiegelkit import dutch
 from spiegelkit.inputs.dataset import MirrorData, check_data, data_files, is_workbook
 from spiegelkit.inputs.meetings import MeetingRecord, default_params_dir, load_records, meetings_dir
@@ -122,11 +124,43 @@ def _organisation(path: Path, params: GroupParams) -> tuple[Organisation | None,
 
 
 def open_group(path: Path, focus_agb: str | None = None) -> Group:
-    """Like :func:`load_group`, but raises :class:`InputError` listing every error."""
-    group = load_group(path)
+    """Like :func:`load_group`, but raises :class:`InputError` listing every error.
+
+    The group is read once per state of its files (:func:`current_group`): the handout
+    versions of a group, made one after the other in one kernel, share one load."""
+    group = current_group(path)
     if not group.ok:
         raise InputError([p for p in group.problems if p.is_error])
     return group.with_focus(focus_agb) if focus_agb else group
+
+
+GROUPS_KEPT = 4
+_current: dict[tuple[Path, Path], tuple[tuple, Group]] = {}
+
+
+def current_group(path: Path) -> Group:
+    """:func:`load_group` of `path`, read again only when one of the group's input files
+    (:meth:`Group.input_files`) changed, appeared or went since it was last read."""
+    key = (Path(path), Path(path).resolve())  # the path as given stays in the problems
+    kept = _current.get(key)
+    if kept is not None and _stamp(kept[1].input_files().values()) == kept[0]:
+        return kept[1]
+    group = load_group(Path(path))
+    if len(_current) >= GROUPS_KEPT:
+        del _current[next(iter(_current))]
+    _current[key] = (_stamp(group.input_files().values()), group)
+    return group
+
+
+def _stamp(files) -> tuple:
+    stamp = []
+    for file in files:
+        try:
+            info = Path(file).stat()
+        except OSError:
+            info = None
+        stamp.append((str(file), info and (info.st_mtime_ns, info.st_size)))
+    return tuple(stamp)
 
 
 def group_from_params(params: GroupParams, folder: Path | None = None) -> Group:
@@ -174,7 +208,7 @@ def _against_data(path: Path, params: GroupParams, data: MirrorData) -> list[Pro
     """The group's practices and options against its data folder and catalogue."""
     file = display_path(path)
     root = read_yaml(path)[1]
-    practices = data.practices.set_index("agb")
+    practices, mirror_years = _practice_facts(data)
     problems = []
     for i, entry in enumerate(params.practices):
         where = dict(row=line_of(root, ["practices", i, "agb"]), field=f"practices[{i}].agb")
@@ -191,7 +225,7 @@ def _against_data(path: Path, params: GroupParams, data: MirrorData) -> list[Pro
                 "it takes part without figures", severity="warning", **where,
             ))
             continue
-        years = set(data.mirror.loc[data.mirror["agb"] == entry.agb, "year"])
+        years = mirror_years.get(entry.agb, set())
         if params.data_year not in years:
             problems.append(Problem(
                 file, f"practice {entry.agb} has no mirror values for data year "
@@ -254,6 +288,14 @@ def zero_expected_problems(data: MirrorData) -> list[Problem]:
                 "bands where this indicator occurs", row=int(row.position) + 2, field="expected",
                 hint="give the expected value from the source in the 'expected' column"))
     return problems
+
+
+@functools.lru_cache(maxsize=64)
+def _practice_facts(data: MirrorData) -> tuple[pd.DataFrame, dict[str, set]]:
+    """The practices by AGB code and each practice's mirror years, once per data: the
+    groups of one data folder (a region of a national batch) are checked against the same."""
+    years = {agb: set(part) for agb, part in data.mirror.groupby("agb", sort=False)["year"]}
+    return data.practices.set_index("agb"), years
 
 
 def _option_problems(file: str, root, params: GroupParams, data: MirrorData) -> list[Problem]:

@@ -416,6 +416,21 @@ def _limit_curve(level: float, bound: int, low: float, high: float,
     return sizes, np.asarray(stats.overdispersed_ratio_limits(sizes, tau2, level)[bound]) * 100
 
 
+_region_panels: dict[int, tuple[pd.DataFrame, dict]] = {}
+
+
+def region_panels(region: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The region's practices with an index, per indicator: split once per region table
+    (a group's handouts share one), not once per domain of every handout."""
+    kept = _region_panels.get(id(region))
+    if kept is None or kept[0] is not region:
+        if len(_region_panels) >= 4:
+            del _region_panels[next(iter(_region_panels))]
+        panels = dict(tuple(region.dropna(subset=["expected", "index"]).groupby("indicator", sort=False)))
+        kept = _region_panels[id(region)] = (region, panels)
+    return kept[1]
+
+
 def funnel_chart(table: pd.DataFrame, region: pd.DataFrame, year: int, domain: str,
                  focus: str | None = None, confidence: float = 0.95,
                  national: pd.DataFrame | None = None) -> Chart | None:
@@ -447,7 +462,7 @@ def funnel_chart(table: pd.DataFrame, region: pd.DataFrame, year: int, domain: s
     legend(canvas, keys, 20, head, WIDTH - 40)
     points = current.dropna(subset=["expected", "index"])
     panels = dict(tuple(points.groupby("indicator", sort=False)))
-    spread = dict(tuple(region.dropna(subset=["expected", "index"]).groupby("indicator", sort=False)))
+    spread = region_panels(region)
     bands, _ = context_bands(region.iloc[:0], national, year, indicators)
     spreads = {}
     if "significance_method" in current:

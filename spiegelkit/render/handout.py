@@ -15,11 +15,11 @@ import pandas as pd
 from spiegelkit import dutch
 from spiegelkit.render import charts
 from spiegelkit.inputs.catalogue import DOMAINS, FOLLOW_UPS
-from spiegelkit.analysis.compare import (changes_since, compare_group, compare_region, population_summary,
-                                practice_labels, shown_agbs)
+from spiegelkit.analysis.compare import (changes_since, compare_practices, population_summary,
+                                practice_labels, shared_region, shown_agbs)
 from spiegelkit.inputs.dataset import MirrorData, national_population
 from spiegelkit.inputs.params import GROUP_TYPES, GroupParams
-from spiegelkit.analysis.talking_points import TalkingPoint, talking_points
+from spiegelkit.analysis.talking_points import TalkingPoint, relabelled, talking_points
 from spiegelkit.analysis.compliance import obligations_of
 from spiegelkit.analysis.costs import Tariffs, care_cost_whatif, costs_table
 from spiegelkit.inputs.group import Group, group_from_params, load_groups, open_group
@@ -27,6 +27,42 @@ from spiegelkit.render.calculator import calculator_html
 from spiegelkit.render.downloads import data_table, download_links
 from spiegelkit.render.facilitation import agenda_html, attendance_html, compliance_html, lookback_html
 from spiegelkit.render.html import Html, join_html, render, source_line
+
+
+@dataclass(frozen=True)
+class GroupAnalysis:
+    """What every handout of a group is made from, computed once per group: the comparison
+    (``practice`` holds the AGB codes), the regional context of the data year and the
+    talking points (worded with AGB codes). A version only puts its own labels on them."""
+
+    table: pd.DataFrame
+    region: pd.DataFrame
+    points: list[TalkingPoint]
+
+
+ANALYSES_KEPT = 4  # a kernel makes one group's handouts at a time
+_analyses: dict[tuple, GroupAnalysis] = {}
+
+
+def group_analysis(params: GroupParams, data: MirrorData) -> GroupAnalysis:
+    """The group's :class:`GroupAnalysis`, computed once for the same data, practices, year
+    and options: the group handout and all its per-practice versions share it."""
+    options = params.options
+    key = (data, tuple(p.agb for p in params.practices), params.data_year, options.confidence,
+           options.significance, tuple(options.pinned), tuple(options.dropped),
+           options.talking_points)
+    if key not in _analyses:
+        if len(_analyses) >= ANALYSES_KEPT:
+            del _analyses[next(iter(_analyses))]
+        agbs = [p.agb for p in params.practices]
+        table = compare_practices(data, agbs, options.confidence, options.significance)
+        table.insert(1, "practice", table["agb"])
+        region = shared_region(data, params.data_year, options.confidence,
+                               options.significance)  # read only
+        points = talking_points(table, params.data_year, pinned=options.pinned,
+                                dropped=options.dropped, count=options.talking_points)
+        _analyses[key] = GroupAnalysis(table, region, points)
+    return _analyses[key]
 
 
 @dataclass
@@ -41,14 +77,13 @@ class Handout:
 
     @classmethod
     def build(cls, group: Group) -> "Handout":
-        """The handout of a loaded group (its ``params.focus_agb`` picks the version)."""
+        """The handout of a loaded group (its ``params.focus_agb`` picks the version): the
+        group's analysis (computed once per group) under this version's practice labels."""
         params, data = group.params, group.data
-        table = compare_group(data, params, focus=params.focus_agb)
-        region = compare_region(data, params.data_year, params.options.confidence)
-        options = params.options
-        points = talking_points(table, params.data_year, pinned=options.pinned,
-                                dropped=options.dropped, count=options.talking_points)
-        return cls(group, table, region, practice_labels(params, data, params.focus_agb), points)
+        analysis = group_analysis(params, data)
+        labels = practice_labels(params, data, params.focus_agb)
+        table = analysis.table.assign(practice=analysis.table["agb"].map(labels))
+        return cls(group, table, analysis.region, labels, relabelled(analysis.points, labels))
 
     @classmethod
     def from_notebook(cls, namespace: dict) -> "Handout":

@@ -77,17 +77,18 @@ class GroupResult:
         return self.status in ("ok", "unchanged")
 
 
-def execute_in_warm_kernel(notebook: Path, output: Path, parameters: dict, cwd: Path,
+def execute_in_warm_kernel(notebook: Path, output: Path | None, parameters: dict, cwd: Path,
                            timeout: float) -> nbformat.NotebookNode:
-    """Run the notebook in this thread's long-lived kernel; `timeout` for the whole notebook."""
+    """Run the notebook in this thread's long-lived kernel; `timeout` for the whole notebook.
+    `output` None: the executed notebook is only returned, not written."""
     return thread_kernel().run_notebook(notebook, output, parameters, cwd, timeout)
 
 
-def execute_with_papermill(notebook: Path, output: Path, parameters: dict, cwd: Path,
+def execute_with_papermill(notebook: Path, output: Path | None, parameters: dict, cwd: Path,
                            timeout: float) -> nbformat.NotebookNode:
     """Run the notebook in a kernel of its own, as plain papermill does; `timeout` per cell."""
     return papermill.execute_notebook(
-        str(notebook), str(output), parameters=parameters, kernel_name="python3",
+        str(notebook), output and str(output), parameters=parameters, kernel_name="python3",
         progress_bar=False, cwd=str(cwd), execution_timeout=timeout,
         extra_arguments=KERNEL_ARGUMENTS)
 
@@ -161,15 +162,14 @@ def run_group(params_path: Path, out_root: Path = Path("outputs"),
         pages = []  # the per-practice versions written
         if versions == "group":  # no per-practice versions: none from an earlier run either
             remove(*files["handout"].parent.glob("practice-*.*"))
+        # Each version runs the notebook's cells again (what an analyst adds to the notebook is
+        # in every version), in the same kernel: the group as loaded and its analysis are kept
+        # there (inputs.group.current_group, render.handout.group_analysis), so a version
+        # only renders. Only its HTML is kept.
         for practice in params.practices if versions == "all" else []:
             target = files["handout"].parent / f"{variant_stem(practice.agb)}.html"
-            executed = target.parent / f".{target.stem}.partial.ipynb"  # only the HTML is kept
-            try:
-                done = run.execute(Path(notebook), executed,
-                                   notebook_parameters(checked, practice.agb),
-                                   Path(notebook).parent, timeout)
-            finally:
-                executed.unlink(missing_ok=True)
+            done = run.execute(Path(notebook), None, notebook_parameters(checked, practice.agb),
+                               Path(notebook).parent, timeout)
             handout = run.to_html(with_stable_cell_ids(done), title)
             write_embedded_downloads(handout, target.parent)
             write_text(target, handout)

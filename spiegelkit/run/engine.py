@@ -39,6 +39,7 @@ from papermill.engines import NBClientEngine, papermill_engines
 from papermill.log import logger as papermill_logger
 
 from spiegelkit.errors import SpiegelkitError
+from spiegelkit.run.jupyter_internals import kernel_process, use_open_channels
 
 GROUP_TIMEOUT = 600  # seconds a group's notebook may run before it is interrupted
 INTERRUPT_GRACE = 10  # seconds an interrupted kernel gets to stop before it is killed
@@ -96,7 +97,7 @@ class WarmKernel:
         if self.kc is not None:
             self.kc.stop_channels()
         if self.km is not None and self.km.provisioner is not None:
-            process = self.km.provisioner.process
+            process = kernel_process(self.km)
             if process is not None and process.poll() is None:
                 process.kill()
                 process.wait()
@@ -113,7 +114,8 @@ class WarmKernel:
         shutil.rmtree(self.folder, ignore_errors=True)
 
     def is_alive(self) -> bool:
-        return self.km is not None and self.km.provisioner.process.poll() is None
+        process = None if self.km is None else kernel_process(self.km)
+        return process is not None and process.poll() is None
 
     def run_code(self, code: str, timeout: float = STARTUP_TIMEOUT) -> None:
         """Run `code` silently in the kernel (no output, no execution count); raise on error."""
@@ -152,7 +154,7 @@ class WarmKernel:
         with self._time_limit(timeout) as expired:
             try:
                 return papermill.execute_notebook(
-                    str(notebook), str(output), parameters=parameters, engine_name=ENGINE_NAME,
+                    str(notebook), output and str(output), parameters=parameters, engine_name=ENGINE_NAME,
                     kernel_name=self.kernel_name, progress_bar=False,
                     request_save_on_cell_execute=False, kernel=self)
             except Exception as exc:
@@ -164,7 +166,7 @@ class WarmKernel:
     def _time_limit(self, seconds: float):
         """Interrupt the kernel after `seconds`, kill it `interrupt_grace` seconds later."""
         expired = threading.Event()
-        process = self.km.provisioner.process
+        process = kernel_process(self.km)
 
         def interrupt():
             expired.set()
@@ -191,7 +193,7 @@ class WarmKernelEngine(NBClientEngine):
         client = PapermillNotebookClient(nb_man, km=kernel.km, kernel_name=kernel_name,
                                          timeout=execution_timeout, log=papermill_logger,
                                          log_output=log_output)
-        client.kc = kernel.kc  # reuse the open channels: nbclient neither starts nor stops them
+        use_open_channels(client, kernel.kc)
         return client.execute()
 
 

@@ -27,7 +27,13 @@ class HandoutExporter(HTMLExporter):
     That pass re-parses the finished page only to give images without alt text a
     placeholder and to make code cells and outputs focusable. Every chart of a handout
     has its own alt text and a handout shows no code; re-parsing its 13,000 tags took
-    a third of the export time of a group. The rest is HTMLExporter.from_notebook_node.
+    a third of the export time of a group.
+
+    Public API only: the filters that ``HTMLExporter.from_notebook_node`` registers, then
+    ``TemplateExporter.from_notebook_node``, which prepares the resources (with
+    HTMLExporter's own preparation) and renders the template. The widget filter is given
+    this notebook's metadata directly. ``tests/test_jupyter_internals.py`` checks that the
+    result is HTMLExporter's page before its BeautifulSoup pass.
     """
 
     def from_notebook_node(self, nb, resources=None, **kw):
@@ -35,9 +41,8 @@ class HandoutExporter(HTMLExporter):
         lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
         self.register_filter("highlight_code", self.filters.get(
             "highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self)))
-        resources = self._init_resources(resources)
         self.register_filter("filter_data_type", WidgetsDataTypeFilter(
-            notebook_metadata=self._nb_metadata, parent=self, resources=resources))
+            notebook_metadata={"": nb.metadata}, parent=self))
         return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
 
 

@@ -1,0 +1,329 @@
+"""A national round, measured: every demo group with every practice version, for real.
+
+    .venv/bin/python bench/national.py                   # a sample of 30 groups (default)
+    .venv/bin/python bench/national.py --groups all      # all ~1,280 national groups, for real
+    .venv/bin/python bench/national.py --groups all --dask   # and once more on a local Dask cluster
+    .venv/bin/python bench/national.py --groups all --dask --dask-groups 200   # Dask on a part
+
+One run, one report (printed and written to bench/results/national-<stamp>.{json,txt}):
+
+1. the plain command-line loop (``papermill`` + ``jupyter nbconvert`` per group) on a few
+   groups (``--plain``, default 3): the reference throughput;
+2. the in-process floor on a few groups (``--floor``, default 5): the notebook's cells in
+   one plain Python process, imports paid once (``bench/batch.py``'s baseline);
+3. the engine with group handouts only (``versions="group"``) on ``--sample`` groups
+   (default 12): throughput against the plain loop, per-handout time against the floor,
+   and the projection for all national groups;
+4. the engine with every version (``versions="all"``) on ``--groups`` groups, with
+   ``--workers`` workers (default 2): wall time, handouts per second, peak memory of every
+   worker (its kernel) and how it moved over the run (flat or growing), the failures; with
+   ``--groups all`` this is the real national round, else it is projected from the sample;
+5. with ``--dask``: run 4 again (or its first ``--dask-groups``) on a LocalCluster of
+   ``--workers`` worker processes (one thread each), and compare every output file with
+   run 4's, byte for byte.
+
+The national demo set is made once in bench/results/national/ (``write_national_demo``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import filecmp
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import psutil
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import batch as groupbench  # noqa: E402  bench/batch.py: plain loop, floor, peak memory
+
+ROOT = groupbench.ROOT
+RESULTS = groupbench.RESULTS
+MIB = groupbench.MIB
+
+
+def uptime() -> str:
+    return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+
+
+class MemoryTrace:
+    """Every `interval` seconds: the resident memory of every kernel and Dask worker below
+    this process; keeps each one's peak and a time series, to see whether it stays flat."""
+
+    def __init__(self, interval: float = 2.0):
+        self.interval = interval
+        self.series: dict[int, list[tuple[float, int]]] = {}
+        self.kinds: dict[int, str] = {}
+        self.peaks: dict[int, int] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def __enter__(self):
+        self.started = time.time()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_):
+        self._stop.set()
+        self._thread.join()
+
+    def _sample(self):
+        me = psutil.Process()
+        while not self._stop.wait(self.interval):
+            for child in me.children(recursive=True):
+                try:
+                    line = " ".join(child.cmdline())
+                    kind = "kernel" if "ipykernel_launcher" in line else \
+                        "dask worker" if "multiprocessing" in line or "distributed" in line else None
+                    if kind is None:
+                        continue
+                    rss = child.memory_info().rss
+                    peak = groupbench.peak_bytes(child.pid)
+                except (psutil.Error, OSError):
+                    continue
+                self.kinds[child.pid] = kind
+                self.peaks[child.pid] = max(peak, self.peaks.get(child.pid, 0))
+                self.series.setdefault(child.pid, []).append((time.time() - self.started, rss))
+
+    def workers(self) -> list[dict]:
+        """Per process: kind, peak, and the median RSS of the first and last tenth of its run."""
+        out = []
+        for pid, series in self.series.items():
+            tenth = max(1, len(series) // 10)
+            out.append({"pid": pid, "kind": self.kinds[pid], "peak_mib": self.peaks[pid] / MIB,
+                        "samples": len(series),
+                        "first_tenth_mib": statistics.median(r for _, r in series[:tenth]) / MIB,
+                        "last_tenth_mib": statistics.median(r for _, r in series[-tenth:]) / MIB})
+        return sorted(out, key=lambda w: (w["kind"], -w["peak_mib"]))
+
+
+def handout_files(out: Path) -> list[Path]:
+    return sorted(p for pattern in ("*/handout.html", "*/practice-*.html") for p in out.glob(pattern))
+
+
+def engine_run(paths: list[Path], out: Path, workers: int, versions: str,
+               scheduler: str | None = None) -> dict:
+    """run_groups on `paths` into a fresh `out`; seconds, handouts, failures, memory."""
+    from spiegelkit.run.batch import run_groups
+
+    shutil.rmtree(out, ignore_errors=True)
+    with MemoryTrace() as memory:
+        started, wall_start = time.perf_counter(), time.time()
+        results = run_groups(paths, out, jobs=workers, progress=False, force=True,
+                             versions=versions, scheduler=scheduler)
+        seconds = time.perf_counter() - started
+    failed = [{"group": r.group_id, "status": r.status, "error": r.error[-500:]}
+              for r in results if r.status != "ok"]
+    handouts = len(handout_files(out))
+    # When each group was done (its last file written), seconds after the start: the first
+    # `workers` groups carry the kernels' start; the steady state is measured after them.
+    done = sorted(max(f.stat().st_mtime for f in (out / r.group_id).iterdir()) - wall_start
+                  for r in results if r.status == "ok")
+    warm = [r.seconds for r in results[workers:] if r.status == "ok"]
+    steady = (len(done) - workers) / (done[-1] - done[workers - 1]) \
+        if len(done) > workers + 1 and done[-1] > done[workers - 1] else None
+    return {"groups": len(paths), "versions": versions, "workers": workers, "seconds": seconds,
+            "handouts": handouts, "handouts_per_second": handouts / seconds if seconds else 0,
+            "seconds_per_group": seconds / len(paths),
+            "steady_seconds_per_group": 1 / steady if steady else seconds / len(paths),
+            "first_groups_done_after": done[:workers],
+            "group_latency": statistics.median(warm or [r.seconds for r in results]),
+            "failures": failed, "memory": memory.workers(),
+            "driver_peak_mib": groupbench.peak_bytes(os.getpid()) / MIB}
+
+
+def same_outputs(a: Path, b: Path) -> tuple[int, list[str]]:
+    """Every file of `a` (manifest and executed notebooks aside) against the same file in `b`,
+    byte for byte: (files compared, files differing or missing in `b`)."""
+    compared, differing = 0, []
+    for path in sorted(a.rglob("*")):
+        if path.is_dir() or path.name == "manifest.json" or path.suffix == ".ipynb":
+            continue
+        other = b / path.relative_to(a)
+        compared += 1
+        if not other.exists() or not filecmp.cmp(path, other, shallow=False):
+            differing.append(str(path.relative_to(a)))
+    return compared, differing
+
+
+def sample(paths: list[Path], count: int) -> list[Path]:
+    """The first `count` groups of the national set, in a folder of their own beside the
+    national params. The first, because the groups come region by region, as in the real
+    run (a region's data is read once for its ~32 groups); in a folder of their own, because
+    a group's obligations are counted over the groups beside it, and a sample in the
+    national folder would pay for reading all of them in every kernel (the real run pays
+    that once per kernel: see fixed_seconds)."""
+    folder = groupbench.NATIONAL / f"sample-{count}"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    for path in paths[:count]:
+        shutil.copy(path, folder / path.name)
+    return sorted(folder.glob("*.yaml"))
+
+
+def fixed_seconds(folder: Path) -> float:
+    """What a kernel pays once for a folder: reading every group beside its own for the
+    year's obligations (in a process of its own, so nothing is cached yet)."""
+    code = ("import time; from pathlib import Path; from spiegelkit.inputs.group import load_groups; "
+            f"t = time.perf_counter(); load_groups(Path({str(folder)!r})); print(time.perf_counter() - t)")
+    return float(subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
+                                text=True).stdout.split()[-1])
+
+
+def floor(paths: list[Path]) -> list[float]:
+    """bench/batch.py's in-process baseline, in a process of its own: seconds per group."""
+    subprocess.run([sys.executable, str(Path(groupbench.__file__)), "--in-process", *map(str, paths)],
+                   check=True, capture_output=True)
+    return json.loads((RESULTS / "in-process" / "seconds.json").read_text())
+
+
+def peak_mib(run: dict, kind: str) -> float:
+    return max((w["peak_mib"] for w in run["memory"] if w["kind"] == kind), default=0.0)
+
+
+def growth_mib(run: dict, kind: str) -> float:
+    return max((w["last_tenth_mib"] - w["first_tenth_mib"] for w in run["memory"]
+                if w["kind"] == kind), default=0.0)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--groups", default="30",
+                        help="groups for the run with every version: a number or 'all' (default 30)")
+    parser.add_argument("--workers", type=int, default=2, help="engine workers (default 2)")
+    parser.add_argument("--plain", type=int, default=3, help="groups for the plain loop (default 3)")
+    parser.add_argument("--floor", type=int, default=5, help="groups for the in-process floor (default 5)")
+    parser.add_argument("--sample", type=int, default=12,
+                        help="groups for the engine with group handouts only (default 12)")
+    parser.add_argument("--fixed", action="store_true",
+                        help="with a sample: also measure what each kernel pays once for the "
+                             "national folder (reading all its groups) and add it to the projection")
+    parser.add_argument("--dask", action="store_true",
+                        help="also run on a LocalCluster of --workers processes and compare outputs")
+    parser.add_argument("--dask-groups", type=int, default=None, metavar="N",
+                        help="with --dask: only the first N of the groups (default: all of them)")
+    args = parser.parse_args()
+
+    everything = groupbench.national_params()
+    real = args.groups == "all" or int(args.groups) >= len(everything)
+    chosen = everything if real else sample(everything, int(args.groups))
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    out = RESULTS / "national-run"
+    report = {"national_groups": len(everything), "cores": os.cpu_count(),
+              "python": platform.python_version(), "uptime_before": uptime()}
+    print(f"{len(everything)} national demo groups; {report['uptime_before']}", flush=True)
+
+    with groupbench.PeakMemory() as memory:
+        plain = groupbench.plain_loop(chosen[:args.plain], RESULTS / "plain")
+    report["plain"] = {"groups": args.plain, "per_group": plain / args.plain,
+                       "peak_kernel_mib": max(memory.by_kind("kernel"), default=0) / MIB}
+    print(f"plain loop      {plain / args.plain:6.2f} s per group handout ({args.plain} groups)", flush=True)
+
+    seconds = floor(chosen[:args.floor])
+    report["floor"] = {"groups": args.floor, "first_group": seconds[0],
+                       "per_group": statistics.median(seconds[1:] or seconds)}
+    print(f"in-process      {report['floor']['per_group']:6.2f} s per group handout "
+          f"({args.floor} groups; the first, with imports: {seconds[0]:.1f} s)", flush=True)
+
+    group_only = engine_run(chosen[:args.sample], RESULTS / "national-groups", args.workers, "group")
+    report["engine_group"] = group_only
+    print(f"engine, groups  {group_only['steady_seconds_per_group']:6.2f} s per group handout, steady "
+          f"({args.sample} groups, {args.workers} workers; one group takes "
+          f"{group_only['group_latency']:.2f} s in its worker)", flush=True)
+
+    every = engine_run(chosen, out, args.workers, "all")
+    report["engine_all"] = every
+    print(f"engine, all     {every['seconds']:6.0f} s for {every['groups']} groups, "
+          f"{every['handouts']} handouts ({every['handouts_per_second']:.2f} per second), "
+          f"{len(every['failures'])} failed", flush=True)
+
+    if args.dask:
+        from distributed import LocalCluster
+
+        with LocalCluster(n_workers=args.workers, threads_per_worker=1, processes=True,
+                          dashboard_address=None, worker_dashboard_address=None) as cluster:
+            dask = engine_run(chosen[:args.dask_groups], RESULTS / "national-dask", args.workers,
+                              "all", scheduler=cluster.scheduler_address)
+        compared, differing = same_outputs(RESULTS / "national-dask", out)
+        dask.update(files_compared=compared, files_differing=differing[:20],
+                    files_differing_count=len(differing))
+        report["dask"] = dask
+        print(f"dask, all       {dask['seconds']:6.0f} s, {dask['handouts']} handouts, "
+              f"{len(dask['failures'])} failed; {compared} files compared with the local run, "
+              f"{len(differing)} differ", flush=True)
+
+    report["uptime_after"] = uptime()
+    per_plain = report["plain"]["per_group"]
+    per_group = group_only["steady_seconds_per_group"]  # wall time per group, kernels warm
+    per_handout_all = every["steady_seconds_per_group"] * every["groups"] / max(1, every["handouts"])
+    handouts_per_group = every["handouts"] / max(1, every["groups"])
+    fixed = 0.0 if real or not args.fixed else fixed_seconds(everything[0].parent)
+    report["fixed_seconds_per_kernel"] = fixed if args.fixed and not real else None
+
+    def projected(run: dict) -> float:
+        """Start-up (until the first groups are done) + the other groups at the steady rate;
+        the workers pay `fixed` side by side."""
+        start = run["first_groups_done_after"][-1] if run["first_groups_done_after"] else 0.0
+        return start + (len(everything) - run["workers"]) * run["steady_seconds_per_group"] + fixed
+    national_group, national_all = projected(group_only), projected(every)
+    plain_national = per_plain * len(everything)
+    report.update(
+        throughput_vs_plain=per_plain / per_group,
+        latency_vs_floor=group_only["group_latency"] / report["floor"]["per_group"],
+        projected_national_group_seconds=national_group,
+        projected_national_all_seconds=national_all,
+        measured_national_all_seconds=every["seconds"] if real else None,
+        plain_national_group_seconds=plain_national,
+    )
+    kernel_peak, kernel_growth = peak_mib(every, "kernel"), growth_mib(every, "kernel")
+    lines = [
+        "",
+        f"throughput, group handouts: {report['throughput_vs_plain']:.1f}x the plain loop "
+        f"({per_plain:.2f} s vs {per_group:.2f} s per group, steady state at {args.workers} workers; "
+        f"target >= 30x)",
+        f"per handout: {group_only['group_latency']:.2f} s in a warm kernel vs "
+        f"{report['floor']['per_group']:.2f} s in-process = {report['latency_vs_floor']:.2f}x the floor "
+        f"(target <= 1.5x); with every version {per_handout_all:.2f} s of wall time per handout, steady "
+        f"({handouts_per_group:.1f} handouts per group)",
+        f"national, {len(everything)} groups: group handouts projected {national_group / 60:.1f} min; "
+        f"every version projected {national_all / 60:.1f} min"
+        + (f", measured {every['seconds'] / 60:.1f} min ({every['handouts']} handouts)" if real else
+           f" (from {every['groups']} groups; measure with --groups all)")
+        + (f"; projections include {fixed:.0f} s per kernel for reading all national groups"
+           if fixed else "" if real else "; projections exclude what a kernel pays once for reading "
+           "all national groups (--fixed measures it)")
+        + f"; the plain loop, group handouts only: {plain_national / 60:.0f} min "
+        f"(target: every version in <= 1/40 of it = {plain_national / 40 / 60:.1f} min)",
+        f"peak memory per worker (kernel): {kernel_peak:.0f} MiB, grown {kernel_growth:+.0f} MiB from the "
+        f"first to the last tenth of the run (target < 1024 MiB, flat); driver "
+        f"{every['driver_peak_mib']:.0f} MiB shared by {args.workers} workers",
+        f"failures: {len(every['failures'])}"
+        + (f", e.g. {every['failures'][0]['group']}: {every['failures'][0]['error'][:200]}"
+           if every["failures"] else ""),
+    ]
+    if args.dask:
+        d = report["dask"]
+        lines.append(f"dask LocalCluster, {args.workers} worker processes, {d['groups']} groups: "
+                     f"{d['seconds'] / 60:.1f} min, "
+                     f"{d['handouts']} handouts, {len(d['failures'])} failed, kernel peak "
+                     f"{peak_mib(d, 'kernel'):.0f} MiB; {d['files_compared']} output files compared, "
+                     f"{d['files_differing_count']} differ")
+    lines.append(f"load before: {report['uptime_before']}")
+    lines.append(f"load after:  {report['uptime_after']}")
+    print("\n".join(lines))
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / f"national-{stamp}.json").write_text(json.dumps(report, indent=2))
+    (RESULTS / f"national-{stamp}.txt").write_text("\n".join(lines) + "\n")
+    print(f"\nwritten to {(RESULTS / f'national-{stamp}.json').relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

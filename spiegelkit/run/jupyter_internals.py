@@ -1,0 +1,68 @@
+"""Every use of another library's private API, in one place, pinned to the versions it works with.
+
+spiegelkit keeps kernels warm and resets them between groups; for that it reaches past
+the public API of two libraries. Each reach is one function here, and
+``tests/test_jupyter_internals.py`` checks both that the installed versions are within
+:data:`SUPPORTED` and that each access still works. When a test fails after an upgrade,
+this module is the only one to adapt.
+
+- **jupyter_client**: the process of a local kernel (``km.provisioner.process``): the
+  watchdog sends it SIGINT and kills it; ``pid`` is public on the provisioner, the
+  ``Popen`` is not.
+- **nbclient**: a notebook client that uses the channels of an open kernel client
+  (``client.kc``) instead of starting and stopping its own, so that one kernel runs many
+  notebooks.
+- **pandas**: the names of all registered options (``pandas._config.config``), to put
+  them back as a new kernel has them.
+
+nbconvert needs none: :class:`spiegelkit.run.export.HandoutExporter` uses its public API
+only (see there).
+"""
+
+from __future__ import annotations
+
+import re
+from importlib.metadata import version
+
+# distribution -> (lowest, first unsupported) version; the accesses below are checked on these
+SUPPORTED = {
+    "jupyter_client": ("8.6", "9"),
+    "nbclient": ("0.10", "0.12"),
+    "pandas": ("2.2", "4"),
+}
+
+
+def installed_versions() -> dict[str, str]:
+    return {name: version(name) for name in SUPPORTED}
+
+
+def unsupported_versions() -> dict[str, str]:
+    """The installed libraries whose version lies outside :data:`SUPPORTED` (name -> version)."""
+    return {name: found for name, found in installed_versions().items()
+            if not _numbers(SUPPORTED[name][0]) <= _numbers(found) < _numbers(SUPPORTED[name][1])}
+
+
+def _numbers(text: str) -> tuple[int, ...]:
+    """'0.10.2' -> (0, 10, 2); a pre-release counts as its release ('3.0.0rc1' -> (3, 0, 0))."""
+    return tuple(int(n) for n in re.match(r"\d+(?:\.\d+)*", text).group().split("."))
+
+
+def kernel_process(km):
+    """The ``subprocess.Popen`` of a kernel started by a jupyter_client kernel manager with
+    its local provisioner (None before the start and after the end)."""
+    provisioner = km.provisioner
+    return None if provisioner is None else provisioner.process
+
+
+def use_open_channels(client, kc) -> None:
+    """Make an nbclient ``NotebookClient`` run on the already started kernel client `kc`:
+    nbclient then neither starts nor stops channels (it does when ``kc`` is None)."""
+    client.kc = kc
+
+
+def pandas_option_names() -> list[str]:
+    """Every registered pandas option that is not deprecated (pandas lists them nowhere
+    public; ``describe_option`` only prints them)."""
+    from pandas._config import config
+
+    return [key for key in config._registered_options if key not in config._deprecated_options]

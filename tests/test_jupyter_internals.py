@@ -1,0 +1,93 @@
+"""The private APIs spiegelkit uses (spiegelkit.run.jupyter_internals): the installed versions
+are those the adapter supports, and each private access still does what it is used for."""
+
+import copy
+import warnings
+
+import nbformat
+import pandas as pd
+import pytest
+from bs4 import BeautifulSoup
+from nbconvert import HTMLExporter
+
+from spiegelkit.run import jupyter_internals
+from spiegelkit.run.export import HandoutExporter
+
+
+def test_the_installed_libraries_are_within_the_supported_versions():
+    assert jupyter_internals.unsupported_versions() == {}, (
+        f"installed {jupyter_internals.installed_versions()}, supported "
+        f"{jupyter_internals.SUPPORTED}: check the accesses in spiegelkit/run/jupyter_internals.py "
+        "against the new versions, then widen SUPPORTED")
+
+
+def test_version_numbers_compare_as_numbers():
+    numbers = jupyter_internals._numbers
+    assert numbers("0.10.2") > numbers("0.9") and numbers("0.12") >= numbers("0.12")
+    assert numbers("3.0.0rc1") == (3, 0, 0)
+
+
+def test_the_pandas_option_names_are_every_settable_option_and_none_deprecated():
+    names = jupyter_internals.pandas_option_names()
+    assert {"display.max_rows", "display.precision", "mode.copy_on_write"} & set(names) >= \
+        {"display.max_rows", "display.precision"}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a deprecated option would warn when read
+        values = {name: pd.get_option(name) for name in names}
+    assert len(values) == len(names) > 50
+
+
+@pytest.mark.e2e
+def test_the_kernel_process_and_the_open_channels_of_a_running_kernel():
+    from jupyter_client import KernelManager
+    from nbclient import NotebookClient
+
+    km = KernelManager(kernel_name="python3")
+    km.start_kernel()
+    kc = km.client()
+    kc.start_channels()
+    try:
+        kc.wait_for_ready(timeout=60)
+        process = jupyter_internals.kernel_process(km)
+        assert process.pid == km.provisioner.pid and process.poll() is None
+        notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("import os; print(os.getpid())")])
+        client = NotebookClient(notebook, km=km)
+        jupyter_internals.use_open_channels(client, kc)
+        client.execute()
+        assert notebook.cells[0].outputs[0]["text"].strip() == str(process.pid)  # the same kernel
+        assert kc.channels_running  # nbclient did not close the channels it did not open
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+    assert jupyter_internals.kernel_process(km) is None or jupyter_internals.kernel_process(km).poll() is not None
+
+
+def executed_notebook():
+    """A notebook with the outputs a handout has: HTML, text, a stream, an image with alt text."""
+    notebook = nbformat.v4.new_notebook()
+    notebook.metadata["language_info"] = {"name": "python", "pygments_lexer": "ipython3"}
+    cell = nbformat.v4.new_code_cell("handout.cover()")
+    cell.outputs = [
+        nbformat.v4.new_output("display_data", data={
+            "text/html": '<section><h1>Spiegel</h1><img alt="grafiek" src="data:image/png;base64,AA=="></section>',
+            "text/plain": "<Html>"}),
+        nbformat.v4.new_output("stream", name="stdout", text="klaar\n"),
+    ]
+    notebook.cells = [nbformat.v4.new_markdown_cell("## Overzicht"), cell]
+    return notebook
+
+
+def test_the_handout_exporter_gives_nbconverts_page_without_its_beautifulsoup_pass():
+    """HandoutExporter uses nbconvert's public API only; its page must be HTMLExporter's
+    page before HTMLExporter re-parses it (the re-parse is all that it leaves out)."""
+    config = dict(exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    notebook = executed_notebook()
+    ours = HandoutExporter(**config).from_notebook_node(copy.deepcopy(notebook))[0]
+    theirs = HTMLExporter(**config).from_notebook_node(copy.deepcopy(notebook))[0]
+    soup = BeautifulSoup(ours, features="html.parser")  # what HTMLExporter does after rendering
+    for elem in soup.select("img:not([alt])"):
+        elem.attrs["alt"] = "No description has been provided for this image"
+    for elem in soup.select(".jp-Notebook div.jp-Cell-inputWrapper, .jp-Notebook div.jp-OutputArea-output"):
+        elem.attrs["tabindex"] = "0"
+    assert str(soup) == theirs
+    assert "<h1>Spiegel</h1>" in ours and "klaar" in ours

@@ -1,0 +1,103 @@
+"""Per-practice versions: the group's analysis is made once and every version rendered from
+it, while the group notebook stays the one definition of every handout."""
+
+import shutil
+
+import nbformat
+import pytest
+
+from conftest import DATA, ROOT
+from spiegelkit.analysis.compare import compare_group
+from spiegelkit.analysis.talking_points import talking_points
+from spiegelkit.inputs.group import current_group, open_group
+from spiegelkit.render import handout as handout_module
+from spiegelkit.render.handout import Handout
+from spiegelkit.run.batch import (execute_with_papermill, notebook_parameters, run_groups,
+                                  with_stable_cell_ids)
+from spiegelkit.run.export import handout_html
+from spiegelkit.paths import GROUP_NOTEBOOK
+
+PRACTICES = ["01000001", "01000002", "01000003", "01000004"]
+
+
+@pytest.fixture
+def pseudonymised(mini_group):
+    text = mini_group.read_text()
+    mini_group.write_text(text + "options:\n  pseudonymise: true\n  talking_points: 4\n")
+    return mini_group
+
+
+def test_a_version_is_the_groups_analysis_under_its_own_labels(pseudonymised, monkeypatch):
+    """Worded as if the version were analysed on its own: same comparison and talking points
+    (the reference is the comparison with the version's labels, ranked afresh)."""
+    group = open_group(pseudonymised)
+    Handout.build(group)
+    ranked = []
+    monkeypatch.setattr(handout_module, "talking_points",
+                        lambda *a, **k: ranked.append(1) or talking_points(*a, **k))
+    for agb in PRACTICES:
+        version = Handout.build(group.with_focus(agb))
+        params = version.params
+        alone = compare_group(group.data, params, focus=agb)
+        assert version.table.equals(alone)
+        expected = talking_points(alone, params.data_year, pinned=params.options.pinned,
+                                  dropped=params.options.dropped, count=params.options.talking_points)
+        assert [(p.indicator, p.question, p.practices, p.selected) for p in version.points] == \
+            [(p.indicator, p.question, p.practices, p.selected) for p in expected]
+        others = [label for a, label in version.labels.items() if a != agb]
+        assert all(label.startswith("Praktijk ") for label in others)
+    assert ranked == []  # no version ranked the talking points again
+
+
+def test_a_group_is_read_again_only_when_one_of_its_files_changed(mini_group):
+    first = current_group(mini_group)
+    assert current_group(mini_group) is first
+    mini_group.write_text(mini_group.read_text().replace("Hagro Mini", "Hagro Mini-Oost"))
+    again = current_group(mini_group)
+    assert again is not first and again.params.group_name == "Hagro Mini-Oost"
+    records = mini_group.parent / "meetings" / "hagro-mini"
+    records.mkdir(parents=True)
+    shutil.copy(next((ROOT / "params" / "meetings").glob("*/meeting-1.yaml")), records / "meeting-1.yaml")
+    assert current_group(mini_group) is not again  # a new meeting record counts too
+
+
+ANALYST_CELL = 'print("Eigen analyse voor", focus_agb or "de groep")'
+
+
+@pytest.mark.e2e
+def test_a_cell_added_to_the_notebook_shows_in_every_version_and_versions_match_a_fresh_kernel(
+        mini_group, tmp_path):
+    notebook = nbformat.read(GROUP_NOTEBOOK, as_version=4)
+    notebook.cells.insert(3, nbformat.v4.new_code_cell(ANALYST_CELL))
+    copy = tmp_path / "notebooks" / "group_mirror.ipynb"
+    copy.parent.mkdir()
+    nbformat.write(notebook, copy)
+    out = tmp_path / "outputs"
+    [result] = run_groups([mini_group], out, notebook=copy, progress=False)
+    assert result.status == "ok", result.error
+    folder = result.handout.parent
+    assert "Eigen analyse voor de groep" in (folder / "handout.html").read_text()
+    for agb in PRACTICES:
+        assert f"Eigen analyse voor {agb}" in (folder / f"practice-{agb}.html").read_text()
+    # a version made in the warm kernel after the group is the one a kernel of its own makes
+    group = open_group(mini_group)
+    alone = execute_with_papermill(copy, None, notebook_parameters(group, PRACTICES[2]),
+                                   copy.parent, 600)
+    fresh = handout_html(with_stable_cell_ids(alone), f"Spiegelbijeenkomst {group.params.group_name}")
+    assert (folder / f"practice-{PRACTICES[2]}.html").read_text() == fresh
+
+
+@pytest.mark.e2e
+def test_a_dask_cluster_of_worker_processes_makes_the_same_handouts_and_versions(mini_group, tmp_path):
+    from distributed import LocalCluster
+
+    local = run_groups([mini_group], tmp_path / "local", progress=False)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+                      worker_dashboard_address=None) as cluster:
+        remote = run_groups([mini_group], tmp_path / "dask", progress=False,
+                            scheduler=cluster.scheduler_address)
+    assert [r.status for r in local + remote] == ["ok", "ok"], [r.error for r in local + remote]
+    made = sorted(p.relative_to(tmp_path / "local") for p in (tmp_path / "local").rglob("*.html"))
+    assert len(made) == 1 + len(PRACTICES)
+    for path in made:
+        assert (tmp_path / "dask" / path).read_bytes() == (tmp_path / "local" / path).read_bytes(), path
