@@ -6,7 +6,7 @@ import shutil
 import nbformat
 import pytest
 
-from conftest import DATA, ROOT
+from conftest import ROOT
 from spiegelkit.analysis.compare import compare_group
 from spiegelkit.analysis.talking_points import talking_points
 from spiegelkit.inputs.group import current_group, open_group
