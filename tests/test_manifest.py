@@ -254,3 +254,22 @@ def test_cli_run_skips_unchanged_groups_and_fails_when_a_group_fails(tmp_path, e
     forced = CliRunner().invoke(main, ["run", paths[0], *common, "--force"])
     assert forced.exit_code == 0 and "made their handout.\n" in forced.output
     assert "\nok        goed " in forced.output and "(1 unchanged" not in forced.output
+
+
+def test_editing_a_meeting_record_redoes_the_group_and_only_that_group(tmp_path):
+    """The records beside a params file are among its inputs: after one is edited the next
+    run redoes that group, so its look-back and obligations are never stale."""
+    edited, other = make_groups(tmp_path / "params", "met-verslag", "zonder")
+    records = tmp_path / "params" / "meetings" / "met-verslag"
+    records.mkdir(parents=True)
+    record = records / "meeting-1.yaml"
+    record.write_text('group_id: met-verslag\nmeeting_number: 1\ndate: "2026-03-12"\n'
+                      'attendance:\n- agb: "01000001"\n  people:\n  - {name: Anna Smit, signed: true}\n'
+                      'notes: Eerste bijeenkomst.\n', encoding="utf-8")
+    out = tmp_path / "outputs"
+    assert set(statuses(run_groups([edited, other], out, notebook=RAISES, progress=False)).values()) == {"ok"}
+    assert statuses(run_groups([edited, other], out, notebook=RAISES, progress=False)) == {
+        "met-verslag": "unchanged", "zonder": "unchanged"}
+    record.write_text(record.read_text(encoding="utf-8").replace("Eerste", "De eerste"), encoding="utf-8")
+    assert statuses(run_groups([edited, other], out, notebook=RAISES, progress=False)) == {
+        "met-verslag": "ok", "zonder": "unchanged"}
