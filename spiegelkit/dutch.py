@@ -85,7 +85,7 @@ def method_name(method: str) -> str:
 
 # Long Dutch compounds in names and headings, with the places where a line may break.
 SOFT_HYPHEN = "\u00ad"
-_COMPOUND_PARTS = ("huisartsen", "gezondheids", "groeps", "praktijk", "centrum", "medisch",
+_COMPOUND_PARTS = ("huisartsen", "gezond", "gezondheids", "groeps", "praktijk", "centrum", "medisch",
                    "specialist", "zorg", "apotheek", "verwijzingen", "kosten", "therapie")
 _LONG_WORD = 12
 
