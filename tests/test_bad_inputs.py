@@ -369,7 +369,7 @@ def test_check_computes_the_figures_so_a_fault_no_rule_knows_still_stops_it(mini
     import spiegelkit.inputs.group as group_module
 
     replace_table(mini_group, "population_practice_with_zero_patients.csv", "population")
-    monkeypatch.setattr(group_module, "zero_expected_problems", lambda data: [])  # the rule gone
+    monkeypatch.setattr(group_module, "zero_expected_problems", lambda data, agbs=None: [])  # the rule gone
     assert load_group(mini_group).ok  # the loaders alone let it through ...
     [problem] = errors(check_group(mini_group))  # ... computing it once does not
     assert "the figures cannot be computed" in problem.message

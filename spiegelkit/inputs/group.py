@@ -105,7 +105,7 @@ def load_group(path: Path) -> Group:
     problems += record_problems
     if data is not None:
         problems += _against_data(path, params, data)
-        problems += zero_expected_problems(data)
+        problems += zero_expected_problems(data, {p.agb for p in params.practices})
     return Group(path, params, data, records, problems, record_problems, organisation)
 
 
@@ -235,10 +235,17 @@ def _against_data(path: Path, params: GroupParams, data: MirrorData) -> list[Pro
     return problems + _option_problems(file, root, params, data)
 
 
-def zero_expected_problems(data: MirrorData) -> list[Problem]:
+def zero_expected_problems(data: MirrorData, agbs: set[str] | None = None) -> list[Problem]:
     """Mirror values whose standardised expected value would be 0 (no patients in the
     population, or national rates of 0): the index cannot be computed, so check says so
-    before a run fails on it."""
+    before a run fails on it. Only those of the practices `agbs` (None: all) and those of an
+    indicator as a whole; worked out once per data, shared by the groups of a region."""
+    return [problem for agb, problem in _zero_expected(data)
+            if agbs is None or agb is None or agb in agbs]
+
+
+@functools.lru_cache(maxsize=64)
+def _zero_expected(data: MirrorData) -> tuple[tuple[str | None, Problem], ...]:
     from spiegelkit.inputs.tables import find_table, rows_text
 
     def file_of(name):
@@ -247,7 +254,7 @@ def zero_expected_problems(data: MirrorData) -> list[Problem]:
     mirror = data.mirror.reset_index().rename(columns={"index": "position"})
     needed = mirror[mirror["expected"].isna()]
     if needed.empty or data.population.empty or data.reference.empty:
-        return []
+        return ()
     population = data.population[["agb", "year", "age_band", "sex", "patients"]]
     totals = population.groupby(["agb", "year"])["patients"].sum()
     rates = data.reference.groupby(["indicator", "year"])["rate"].sum()
@@ -266,28 +273,28 @@ def zero_expected_problems(data: MirrorData) -> list[Problem]:
             seen.add(key)
             rows = [int(p) + 2 for p in zero.loc[(zero["agb"] == row.agb)
                                                  & (zero["year"] == row.year), "position"]]
-            problems.append(Problem(
+            problems.append((row.agb, Problem(
                 file_of("population"), f"practice {row.agb} has 0 patients in {row.year} in every "
                 f"age band, so the expected values of its mirror ({file_of('mirror')}, "
                 f"{rows_text(rows)}) are 0 and no index can be computed", field="patients",
                 hint="fill in the practice's patients by age band and sex, or give the expected "
-                     "values in the mirror table's 'expected' column"))
+                     "values in the mirror table's 'expected' column")))
         elif rates.get((row.indicator, row.year), 0) <= 0:
             if (row.indicator, row.year) in seen:
                 continue
             seen.add((row.indicator, row.year))
-            problems.append(Problem(
+            problems.append((None, Problem(
                 file_of("reference"), f"every national rate of '{row.indicator}' in {row.year} is "
                 "0, so its expected values are 0 and no index can be computed", field="rate",
                 hint="fill in the national rates from the source, or give the expected values "
-                     "in the mirror table"))
+                     "in the mirror table")))
         else:
-            problems.append(Problem(
+            problems.append((row.agb, Problem(
                 file_of("mirror"), f"the expected value of '{row.indicator}' for practice "
                 f"{row.agb} in {row.year} comes to 0: the practice has no patients in the age "
                 "bands where this indicator occurs", row=int(row.position) + 2, field="expected",
-                hint="give the expected value from the source in the 'expected' column"))
-    return problems
+                hint="give the expected value from the source in the 'expected' column")))
+    return tuple(problems)
 
 
 @functools.lru_cache(maxsize=64)
