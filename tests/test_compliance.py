@@ -132,3 +132,18 @@ def test_compliance_section_for_the_handout():
     assert html.count("<tr>") == 1 + 4  # header and the group's four practices
     assert "Huisartsenpraktijk Keizer Karelpark" in html and "Huisartsen Diemen" not in html
     assert MEETING in html and "voldaan" in html
+
+
+def test_counted_for_some_practices_and_without_data_the_same_as_for_all():
+    # A handout counts only its own practices, over the groups of its folder read without
+    # their data (load_groups): the same figures as the full count above, names aside.
+    from spiegelkit.analysis.compliance import obligations_of
+    from spiegelkit.inputs.group import load_groups
+
+    light = load_groups(ROOT / "params")
+    assert all(g.data is None and g.params for g in light)
+    own = {"01730167", "01203236", "01370033"}
+    some = obligations_of(light, 2026, TODAY, own)
+    assert {p.agb: summary(p.to_json()) for p in some.practices} == {a: EXPECTED[a] for a in own}
+    assert all(p.name == p.agb for p in some.practices)  # named by the handout's own data
+    assert obligations_of(light, 2026, TODAY, own) is some  # the versions of a group share it

@@ -100,50 +100,62 @@ class Compliance:
                 "problems": [str(p) for p in self.problems]}
 
 
-def year_obligations(groups: list[Group], year: int, today: dt.date | None = None) -> Compliance:
-    """Per practice of `groups`: what is done in `year` and what is needed.
+def year_obligations(groups: list[Group], year: int, today: dt.date | None = None,
+                     agbs: set[str] | None = None) -> Compliance:
+    """Per practice of `groups` (only those of `agbs`, when given): what is done in `year`
+    and what is needed.
 
     Each group brings its own records (:func:`spiegelkit.inputs.group.load_group`); groups
     whose params are unusable are left out and their problems returned. `today` (default:
-    today) decides whether the deadline has passed.
+    today) decides whether the deadline has passed. A practice is named as in the data of
+    its groups (its AGB code where no group brings data).
     """
     today = today or dt.date.today()
     practices: dict[str, PracticeYear] = {}
     counted: list[tuple[GroupParams, list[MeetingRecord]]] = []
+    of_practice: dict[str, list[tuple[GroupParams, list[MeetingRecord]]]] = {}  # its groups
     problems: list[Problem] = []
     for group in groups:
         problems += [p for p in group.problems if p.is_error and p.file == display_path(group.path)]
         problems += group.record_problems
-        if group.params is None:
-            continue
         params = group.params
+        if params is None or (agbs is not None and agbs.isdisjoint(p.agb for p in params.practices)):
+            continue
         counted.append((params, [r for r in group.records if r.date.year == year and not r.planned]))
         names = practice_names(params, group.data)
         for entry in params.practices:
-            practice = practices.setdefault(entry.agb, PracticeYear(entry.agb, names[entry.agb]))
+            if agbs is not None and entry.agb not in agbs:
+                continue
+            practice = practices.setdefault(entry.agb, PracticeYear(entry.agb, entry.agb))
+            if group.data is not None:
+                practice.name = names[entry.agb]
             practice.groups.append(params.group_id)
+            of_practice.setdefault(entry.agb, []).append(counted[-1])
             practice.conditions = _stricter(practice.conditions, group.organisation.insurer.conditions,
                                             len(practice.groups) == 1)
     for params, records in counted:
         for record in records:
             for entry in params.practices:
-                _add_meeting(practices[entry.agb], params, record)
+                if entry.agb in practices:
+                    _add_meeting(practices[entry.agb], params, record)
     for practice in practices.values():
         practice.meetings.sort(key=lambda m: m["date"])
-        practice.open_follow_ups = _open_follow_ups(practice, counted)
+        practice.open_follow_ups = _open_follow_ups(practice, of_practice[practice.agb])
         practice.needed = _needed(practice, year, today)
     return Compliance(year, list(practices.values()), problems, today)
 
 
-def obligations_of(groups: list[Group], year: int, today: dt.date | None = None) -> Compliance:
-    """:func:`year_obligations`, counted once for the same groups (as loaded), year and day:
-    every version of every group of a batch shares one count."""
-    return _obligations(tuple(groups), year, today)
+def obligations_of(groups: list[Group], year: int, today: dt.date | None = None,
+                   agbs: set[str] | None = None) -> Compliance:
+    """:func:`year_obligations`, counted once for the same groups (as loaded), year, day and
+    practices: every version of a group shares one count."""
+    return _obligations(tuple(groups), year, today, None if agbs is None else frozenset(agbs))
 
 
 @functools.lru_cache(maxsize=32)
-def _obligations(groups: tuple[Group, ...], year: int, today: dt.date | None) -> Compliance:
-    return year_obligations(list(groups), year, today)
+def _obligations(groups: tuple[Group, ...], year: int, today: dt.date | None,
+                 agbs: frozenset[str] | None) -> Compliance:
+    return year_obligations(list(groups), year, today, agbs)
 
 
 def _stricter(current: Conditions, other: Conditions, first: bool) -> Conditions:
@@ -171,12 +183,11 @@ def _add_meeting(practice: PracticeYear, params: GroupParams, record: MeetingRec
 
 
 def _open_follow_ups(practice: PracticeYear, groups) -> list[dict]:
-    """Follow-ups agreed for this practice (or its whole group) without a provider talk since."""
+    """Follow-ups agreed for this practice (or its whole group) without a provider talk since;
+    `groups` are the (params, records) of the practice's groups."""
     talks = practice.provider_talks
     open_ = {}
     for params, records in groups:
-        if params.group_id not in practice.groups:
-            continue
         for record in records:
             for agreement in record.agreements:
                 if agreement.follow_up == "none" or agreement.agb not in (None, practice.agb):

@@ -274,17 +274,20 @@ def _index_cell(rows: pd.DataFrame, year: int) -> dict | None:
 # --- the year's obligations --------------------------------------------------------------
 
 def compliance_html(params: GroupParams, obligations: Compliance,
-                    organisation: Organisation | None = None) -> Html:
+                    organisation: Organisation | None = None, data: MirrorData | None = None) -> Html:
     """The year's obligations of this group's practices, from `obligations` counted over all
     the groups they sit in (:func:`spiegelkit.analysis.compliance.year_obligations`), with the
-    conditions of `organisation` (default: the kit's)."""
+    conditions of `organisation` (default: the kit's); each practice named as in `data` (the
+    group's own data: the other groups are counted without theirs)."""
     organisation = organisation or default_organisation()
     conditions = organisation.insurer.conditions
     year, today = obligations.year, obligations.today
     found = {p.agb: p for p in obligations.practices}
+    names = practice_names(params, data) if data is not None else {}
     practices = [found.get(p.agb) or unrecorded_practice(p.agb, params, year, today, conditions)
                  for p in params.practices]
     return render("compliance.html.j2", year=year, required=conditions.meetings_per_year,
                   insurer=organisation.insurer, conditions=conditions,
-                  practices=[dict(p.to_json(), done=p.done) for p in practices],
+                  practices=[dict(p.to_json(), done=p.done, name=names.get(p.agb, p.name))
+                             for p in practices],
                   unreadable=sum(p.is_error for p in obligations.problems))

@@ -160,10 +160,10 @@ class Handout:
     def obligations(self) -> Html:
         """The insurer's conditions for this year per practice, as of the meeting date,
         counted over every group whose params file sits beside this group's."""
-        date = self.params.meeting_date
-        return compliance_html(self.named_params,
-                               obligations_of(load_groups(self.group.folder), date.year, date),
-                               self.group.organisation)
+        date, params = self.params.meeting_date, self.named_params
+        obligations = obligations_of(load_groups(self.group.folder), date.year, date,
+                                     {p.agb for p in params.practices})
+        return compliance_html(params, obligations, self.group.organisation, self.data)
 
     def agenda(self) -> Html:
         """The meeting's agenda for 1.5-2 hours, built around the talking points."""

@@ -69,5 +69,6 @@ def obligations_preview(params_file: Path, year: int) -> Html:
     """The year's obligations of a group's practices, counted over every group whose params
     file sits beside this one."""
     group = open_group(params_file)
-    return compliance_html(group.params, obligations_of(load_groups(group.folder), year),
-                           group.organisation)
+    obligations = obligations_of(load_groups(group.folder), year,
+                                 agbs={p.agb for p in group.params.practices})
+    return compliance_html(group.params, obligations, group.organisation, group.data)
