@@ -101,3 +101,22 @@ def test_a_dask_cluster_of_worker_processes_makes_the_same_handouts_and_versions
     assert len(made) == 1 + len(PRACTICES)
     for path in made:
         assert (tmp_path / "dask" / path).read_bytes() == (tmp_path / "local" / path).read_bytes(), path
+
+
+@pytest.mark.e2e
+def test_a_cell_failing_in_one_version_fails_the_group_naming_the_practice_and_the_cell(
+        mini_group, tmp_path):
+    notebook = nbformat.read(GROUP_NOTEBOOK, as_version=4)
+    notebook.cells.insert(3, nbformat.v4.new_code_cell(
+        f'assert focus_agb != "{PRACTICES[1]}", "kapot voor deze praktijk"'))
+    copy = tmp_path / "notebooks" / "group_mirror.ipynb"
+    copy.parent.mkdir()
+    nbformat.write(notebook, copy)
+    [result] = run_groups([mini_group], tmp_path / "outputs", notebook=copy, progress=False)
+    assert result.status == "failed"
+    # cell 5 as run: the parameters, papermill's injected parameters, 2 cells, then this one
+    assert f'practice {PRACTICES[1]}: cell 5 of the notebook (assert focus_agb != "{PRACTICES[1]}", ' \
+           '"kapot voor deze praktijk") failed: AssertionError: kapot voor deze praktijk' in result.error
+    folder = tmp_path / "outputs" / result.group_id
+    assert "kapot voor deze praktijk" in (folder / "FAILED.txt").read_text()
+    assert not list(folder.glob("practice-*")) and not (folder / "handout.html").exists()

@@ -43,10 +43,10 @@ import nbformat
 import papermill
 from tqdm import tqdm
 
-from spiegelkit.run.engine import (GROUP_TIMEOUT, KERNEL_ARGUMENTS, NotebookTimeout, shutdown_kernels,
-                               thread_kernel)
+from spiegelkit.run.engine import (GROUP_TIMEOUT, KERNEL_ARGUMENTS, KernelCodeFailed, NotebookTimeout,
+                                   shutdown_kernels, thread_kernel)
 from spiegelkit.render.downloads import write_embedded_downloads
-from spiegelkit.run.export import handout_html, notebook_to_html
+from spiegelkit.run.export import handout_html, notebook_to_html, with_stable_cell_ids
 from spiegelkit.run.reports import write_reports
 from spiegelkit.render.handout import variant_stem
 from spiegelkit.run.manifest import Manifest, group_inputs, one_run_at_a_time, run_inputs
@@ -93,18 +93,38 @@ def execute_with_papermill(notebook: Path, output: Path | None, parameters: dict
         extra_arguments=KERNEL_ARGUMENTS)
 
 
+def versions_in_warm_kernel(notebook: Path, parameters: list[dict], targets: list[Path],
+                            title: str, cwd: Path, timeout: float) -> None:
+    """Make the versions in the kernel that just ran the group notebook: its cells run there
+    again, without a papermill run each (:mod:`spiegelkit.run.versions`)."""
+    thread_kernel().make_versions(notebook, parameters, targets, title, cwd, timeout)
+
+
+def versions_with_papermill(notebook: Path, parameters: list[dict], targets: list[Path],
+                            title: str, cwd: Path, timeout: float) -> None:
+    """Each version a papermill run in a kernel of its own and an nbconvert export, as the
+    plain way does."""
+    for values, target in zip(parameters, targets):
+        done = execute_with_papermill(notebook, None, values, cwd, timeout)
+        handout = notebook_to_html(with_stable_cell_ids(done), title)
+        write_embedded_downloads(handout, target.parent)
+        write_text(target, handout)
+
+
 @dataclass(frozen=True)
 class Engine:
-    """How a group's notebook is executed and its handout made."""
+    """How a group's notebook is executed, its handout made and its versions."""
 
     execute: Callable[[Path, Path, dict, Path, float], nbformat.NotebookNode]
     to_html: Callable[[nbformat.NotebookNode, str], str]
+    versions: Callable[[Path, list[dict], list[Path], str, Path, float], None]
     workers: type[concurrent.futures.Executor]
 
 
 ENGINES = {
-    "pool": Engine(execute_in_warm_kernel, handout_html, concurrent.futures.ThreadPoolExecutor),
-    "papermill": Engine(execute_with_papermill, notebook_to_html,
+    "pool": Engine(execute_in_warm_kernel, handout_html, versions_in_warm_kernel,
+                   concurrent.futures.ThreadPoolExecutor),
+    "papermill": Engine(execute_with_papermill, notebook_to_html, versions_with_papermill,
                         concurrent.futures.ProcessPoolExecutor),
 }
 
@@ -162,23 +182,17 @@ def run_group(params_path: Path, out_root: Path = Path("outputs"),
         pages = []  # the per-practice versions written
         if versions == "group":  # no per-practice versions: none from an earlier run either
             remove(*files["handout"].parent.glob("practice-*.*"))
-        # Each version runs the notebook's cells again (what an analyst adds to the notebook is
-        # in every version), in the same kernel: the group as loaded and its analysis are kept
-        # there (inputs.group.current_group, render.handout.group_analysis), so a version
-        # only renders. Only its HTML is kept.
-        for practice in params.practices if versions == "all" else []:
-            target = files["handout"].parent / f"{variant_stem(practice.agb)}.html"
-            done = run.execute(Path(notebook), None, notebook_parameters(checked, practice.agb),
-                               Path(notebook).parent, timeout)
-            handout = run.to_html(with_stable_cell_ids(done), title)
-            write_embedded_downloads(handout, target.parent)
-            write_text(target, handout)
-            pages.append(target)
+        else:  # what an analyst adds to the notebook is in every version: its cells run again
+            agbs = [practice.agb for practice in params.practices]
+            pages = [files["handout"].parent / f"{variant_stem(agb)}.html" for agb in agbs]
+            run.versions(Path(notebook), [notebook_parameters(checked, agb) for agb in agbs],
+                         pages, title, Path(notebook).parent, timeout)
         reports = write_reports(checked, out_root)  # a verslag per recorded meeting
         if pdf:
             write_pdfs([files["handout"], *pages, *reports])
     except Exception as exc:  # one broken group never stops the others
-        detail = str(exc) if isinstance(exc, (papermill.PapermillExecutionError, NotebookTimeout)) \
+        detail = str(exc) if isinstance(exc, (papermill.PapermillExecutionError, NotebookTimeout,
+                                              KernelCodeFailed)) \
             else traceback.format_exc(limit=3)
         return failed("failed", detail)
     remove(files["failed_notebook"], files["failed"])
@@ -198,15 +212,6 @@ def run_chunk(params_paths: list[Path], out_root: Path, notebook: Path = GROUP_N
     """Run several groups one after the other (one task for a Dask worker)."""
     return [run_group(path, out_root, notebook, engine, timeout, versions, pdf=pdf)
             for path in params_paths]
-
-
-def with_stable_cell_ids(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
-    """Give papermill's injected parameters cell a fixed id instead of a random one, so
-    that the same group gives the same handout, byte for byte."""
-    for cell in notebook.cells:
-        if "injected-parameters" in cell.metadata.get("tags", []):
-            cell.id = "injected-parameters"
-    return notebook
 
 
 def remove_partial_files(folder: Path) -> None:
@@ -241,7 +246,9 @@ def run_groups(params_paths: list[Path], out_root: Path = Path("outputs"), jobs:
     paths = [Path(p) for p in params_paths]
     manifest = Manifest.load(out_root)
     shared = {**run_inputs(Path(notebook)), "handouts": versions, **({"pdf": True} if pdf else {})}
-    groups = {path: load_group(path) for path in paths}  # each params file read once
+    # the params and records of each group, for the manifest; each worker then reads and
+    # checks its group's data itself, side by side (a national run: 40 region folders)
+    groups = {path: load_group(path, with_data=False) for path in paths}
     group_ids, inputs, results, todo = {}, {}, [], []
     for path in paths:
         group_id, inputs[path] = groups[path].group_id, group_inputs(groups[path], shared)
@@ -258,8 +265,7 @@ def run_groups(params_paths: list[Path], out_root: Path = Path("outputs"), jobs:
     if scheduler:
         done = _on_dask(todo, run, scheduler, group_ids)
     else:
-        done = _on_this_machine(todo, run, ENGINES[engine], min(jobs or default_jobs(), len(todo)),
-                                groups)
+        done = _on_this_machine(todo, run, ENGINES[engine], min(jobs or default_jobs(), len(todo)))
     bar = tqdm(total=len(todo), desc="handouts", unit="groep", disable=not progress)
     try:
         for result in done:
@@ -278,10 +284,8 @@ def run_groups(params_paths: list[Path], out_root: Path = Path("outputs"), jobs:
 
 
 def _on_this_machine(paths: list[Path], run: Callable[..., GroupResult], engine: Engine,
-                     jobs: int, groups: dict[Path, Group]) -> Iterator[GroupResult]:
-    """Threads share the groups as loaded; processes load their own."""
-    shared = engine.workers is concurrent.futures.ThreadPoolExecutor or jobs <= 1
-    tasks = [functools.partial(run, path, group=groups[path] if shared else None) for path in paths]
+                     jobs: int) -> Iterator[GroupResult]:
+    tasks = [functools.partial(run, path) for path in paths]
     if jobs <= 1:
         yield from (task() for task in tasks)
         return

@@ -55,6 +55,10 @@ class NotebookTimeout(SpiegelkitError, RuntimeError):
     """A notebook ran past its time limit and was interrupted."""
 
 
+class KernelCodeFailed(SpiegelkitError, RuntimeError):
+    """Code the engine ran in a kernel failed; the message is the kernel's error."""
+
+
 class WarmKernel:
     """One long-lived IPython kernel, reset to a new kernel's state before each notebook."""
 
@@ -117,14 +121,14 @@ class WarmKernel:
         process = None if self.km is None else kernel_process(self.km)
         return process is not None and process.poll() is None
 
-    def run_code(self, code: str, timeout: float = STARTUP_TIMEOUT) -> None:
-        """Run `code` silently in the kernel (no output, no execution count); raise on error."""
+    def run_code(self, code: str, timeout: float | None = STARTUP_TIMEOUT) -> None:
+        """Run `code` silently in the kernel (no output, no execution count); raise
+        :class:`KernelCodeFailed` with the kernel's error on failure."""
         reply = run_sync(self.kc.execute_interactive)(
             code, silent=True, store_history=False, timeout=timeout, output_hook=lambda msg: None)
         content = reply["content"]
         if content["status"] != "ok":
-            raise RuntimeError(f"the kernel failed to run {code!r}: {content.get('ename')}: "
-                               f"{content.get('evalue')}")
+            raise KernelCodeFailed(f"{content.get('ename')}: {content.get('evalue')}")
 
     def run_notebook(self, notebook: Path, output: Path, parameters: dict, cwd: Path,
                      timeout: float = GROUP_TIMEOUT) -> nbformat.NotebookNode:
@@ -134,11 +138,33 @@ class WarmKernel:
         is then at `output`). A time-out or a dead kernel is retried once on a fresh kernel;
         a second one raises :class:`NotebookTimeout` or the kernel's error.
         """
+        return self._retried(lambda: self._run_once(notebook, output, parameters, cwd, timeout))
+
+    def make_versions(self, notebook: Path, parameters: list[dict], targets: list[Path],
+                      title: str, cwd: Path, timeout: float = GROUP_TIMEOUT) -> None:
+        """Make the handout versions of `parameters` in this kernel, without a notebook run
+        through papermill each (:mod:`spiegelkit.run.versions`), and write them to `targets`.
+        A failing cell raises :class:`VersionFailed` with the kernel's message; `timeout` is
+        for all of them, retried as in :meth:`run_notebook`."""
+        arguments = (str(notebook), parameters, [str(t) for t in targets], title, str(cwd))
+        code = f"from spiegelkit.run.versions import write_versions; write_versions(*{arguments!r})"
+
+        def once():
+            with self._time_limit(timeout) as expired:
+                try:
+                    self.run_code(code, timeout=None)
+                except Exception as exc:
+                    if expired.is_set():
+                        raise NotebookTimeout(f"the versions ran longer than {timeout:g} s") from exc
+                    raise
+        self._retried(once)
+
+    def _retried(self, action):
         for attempt in (1, 2):
             if not self.is_alive():
                 self.restart()
             try:
-                return self._run_once(notebook, output, parameters, cwd, timeout)
+                return action()
             except Exception as exc:
                 if self.is_alive() and not isinstance(exc, NotebookTimeout):
                     raise  # an error of the notebook itself: the kernel is fine

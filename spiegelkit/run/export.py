@@ -20,7 +20,6 @@ from spiegelkit.outputs import write_text
 from spiegelkit.paths import NBCONVERT_TEMPLATES as TEMPLATE_DIR
 
 
-
 class HandoutExporter(HTMLExporter):
     """nbconvert's HTML exporter without the BeautifulSoup pass it ends with.
 
@@ -60,6 +59,15 @@ def notebook_to_html(notebook: nbformat.NotebookNode, title: str) -> str:
     notebook.metadata["title"] = title
     body, _ = html_exporter().from_notebook_node(notebook)
     return body
+
+
+def with_stable_cell_ids(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """Give papermill's injected parameters cell a fixed id instead of a random one, so
+    that the same group gives the same handout, byte for byte."""
+    for cell in notebook.cells:
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell.id = "injected-parameters"
+    return notebook
 
 
 _thread = threading.local()
