@@ -12,8 +12,9 @@ One run, one report (printed and written to bench/results/national-<stamp>.{json
 2. the in-process floor on a few groups (``--floor``, default 5): the notebook's cells in
    one plain Python process, imports paid once (``bench/batch.py``'s baseline);
 3. the engine with group handouts only (``versions="group"``) on ``--sample`` groups
-   (default 12): throughput against the plain loop, per-handout time against the floor,
-   and the projection for all national groups;
+   (default 12; with ``--groups all`` all of them, for real): throughput against the plain
+   loop, per-handout time against the floor, and the national time (projected from a
+   sample, measured with all groups);
 4. the engine with every version (``versions="all"``) on ``--groups`` groups, with
    ``--workers`` workers (default 2): wall time, handouts per second, peak memory of every
    worker (its kernel) and how it moved over the run (flat or growing), the failures; with
@@ -154,30 +155,6 @@ def same_outputs(a: Path, b: Path) -> tuple[int, list[str]]:
     return compared, differing
 
 
-def sample(paths: list[Path], count: int) -> list[Path]:
-    """The first `count` groups of the national set, in a folder of their own beside the
-    national params. The first, because the groups come region by region, as in the real
-    run (a region's data is read once for its ~32 groups); in a folder of their own, because
-    a group's obligations are counted over the groups beside it, and a sample in the
-    national folder would pay for reading all of them in every kernel (the real run pays
-    that once per kernel: see fixed_seconds)."""
-    folder = groupbench.NATIONAL / f"sample-{count}"
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True)
-    for path in paths[:count]:
-        shutil.copy(path, folder / path.name)
-    return sorted(folder.glob("*.yaml"))
-
-
-def fixed_seconds(folder: Path) -> float:
-    """What a kernel pays once for a folder: reading every group beside its own for the
-    year's obligations (in a process of its own, so nothing is cached yet)."""
-    code = ("import time; from pathlib import Path; from spiegelkit.inputs.group import load_groups; "
-            f"t = time.perf_counter(); load_groups(Path({str(folder)!r})); print(time.perf_counter() - t)")
-    return float(subprocess.run([sys.executable, "-c", code], check=True, capture_output=True,
-                                text=True).stdout.split()[-1])
-
-
 def floor(paths: list[Path]) -> list[float]:
     """bench/batch.py's in-process baseline, in a process of its own: seconds per group."""
     subprocess.run([sys.executable, str(Path(groupbench.__file__)), "--in-process", *map(str, paths)],
@@ -201,11 +178,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="engine workers (default 2)")
     parser.add_argument("--plain", type=int, default=3, help="groups for the plain loop (default 3)")
     parser.add_argument("--floor", type=int, default=5, help="groups for the in-process floor (default 5)")
-    parser.add_argument("--sample", type=int, default=12,
-                        help="groups for the engine with group handouts only (default 12)")
-    parser.add_argument("--fixed", action="store_true",
-                        help="with a sample: also measure what each kernel pays once for the "
-                             "national folder (reading all its groups) and add it to the projection")
+    parser.add_argument("--sample", type=int, default=None,
+                        help="groups for the engine with group handouts only (default 12; all "
+                             "of them with --groups all)")
     parser.add_argument("--dask", action="store_true",
                         help="also run on a LocalCluster of --workers processes and compare outputs")
     parser.add_argument("--dask-groups", type=int, default=None, metavar="N",
@@ -214,7 +189,7 @@ def main() -> None:
 
     everything = groupbench.national_params()
     real = args.groups == "all" or int(args.groups) >= len(everything)
-    chosen = everything if real else sample(everything, int(args.groups))
+    chosen = everything if real else everything[:int(args.groups)]  # region by region, as for real
     stamp = time.strftime("%Y%m%d-%H%M%S")
     out = RESULTS / "national-run"
     report = {"national_groups": len(everything), "cores": os.cpu_count(),
@@ -233,11 +208,14 @@ def main() -> None:
     print(f"in-process      {report['floor']['per_group']:6.2f} s per group handout "
           f"({args.floor} groups; the first, with imports: {seconds[0]:.1f} s)", flush=True)
 
-    group_only = engine_run(chosen[:args.sample], RESULTS / "national-groups", args.workers, "group")
+    sample = args.sample or (len(chosen) if real else 12)
+    group_only = engine_run(chosen[:sample], RESULTS / "national-groups", args.workers, "group")
     report["engine_group"] = group_only
+    real_groups = sample >= len(everything)
     print(f"engine, groups  {group_only['steady_seconds_per_group']:6.2f} s per group handout, steady "
-          f"({args.sample} groups, {args.workers} workers; one group takes "
-          f"{group_only['group_latency']:.2f} s in its worker)", flush=True)
+          f"({sample} groups, {args.workers} workers; one group takes "
+          f"{group_only['group_latency']:.2f} s in its worker)"
+          + (f"; all groups in {group_only['seconds'] / 60:.1f} min" if real_groups else ""), flush=True)
 
     every = engine_run(chosen, out, args.workers, "all")
     report["engine_all"] = every
@@ -265,14 +243,11 @@ def main() -> None:
     per_group = group_only["steady_seconds_per_group"]  # wall time per group, kernels warm
     per_handout_all = every["steady_seconds_per_group"] * every["groups"] / max(1, every["handouts"])
     handouts_per_group = every["handouts"] / max(1, every["groups"])
-    fixed = 0.0 if real or not args.fixed else fixed_seconds(everything[0].parent)
-    report["fixed_seconds_per_kernel"] = fixed if args.fixed and not real else None
 
     def projected(run: dict) -> float:
-        """Start-up (until the first groups are done) + the other groups at the steady rate;
-        the workers pay `fixed` side by side."""
+        """Start-up (until the first groups are done) + the other groups at the steady rate."""
         start = run["first_groups_done_after"][-1] if run["first_groups_done_after"] else 0.0
-        return start + (len(everything) - run["workers"]) * run["steady_seconds_per_group"] + fixed
+        return start + (len(everything) - run["workers"]) * run["steady_seconds_per_group"]
     national_group, national_all = projected(group_only), projected(every)
     plain_national = per_plain * len(everything)
     report.update(
@@ -281,9 +256,11 @@ def main() -> None:
         projected_national_group_seconds=national_group,
         projected_national_all_seconds=national_all,
         measured_national_all_seconds=every["seconds"] if real else None,
+        measured_national_group_seconds=group_only["seconds"] if real_groups else None,
         plain_national_group_seconds=plain_national,
     )
-    kernel_peak, kernel_growth = peak_mib(every, "kernel"), growth_mib(every, "kernel")
+    kernel_peak = max(peak_mib(every, "kernel"), peak_mib(group_only, "kernel"))
+    kernel_growth = max(growth_mib(every, "kernel"), growth_mib(group_only, "kernel"))
     lines = [
         "",
         f"throughput, group handouts: {report['throughput_vs_plain']:.1f}x the plain loop "
@@ -293,17 +270,18 @@ def main() -> None:
         f"{report['floor']['per_group']:.2f} s in-process = {report['latency_vs_floor']:.2f}x the floor "
         f"(target <= 1.5x); with every version {per_handout_all:.2f} s of wall time per handout, steady "
         f"({handouts_per_group:.1f} handouts per group)",
-        f"national, {len(everything)} groups: group handouts projected {national_group / 60:.1f} min; "
+        f"national, {len(everything)} groups: group handouts "
+        + (f"measured {group_only['seconds'] / 60:.1f} min ({group_only['handouts']} handouts, "
+           f"{len(group_only['failures'])} failed)" if real_groups else f"projected {national_group / 60:.1f} min")
+        + "; "
         f"every version projected {national_all / 60:.1f} min"
-        + (f", measured {every['seconds'] / 60:.1f} min ({every['handouts']} handouts)" if real else
+        + (f", measured {every['seconds'] / 60:.1f} min ({every['handouts']} handouts, "
+           f"1/{plain_national / every['seconds']:.0f} of the plain loop's group handouts)" if real else
            f" (from {every['groups']} groups; measure with --groups all)")
-        + (f"; projections include {fixed:.0f} s per kernel for reading all national groups"
-           if fixed else "" if real else "; projections exclude what a kernel pays once for reading "
-           "all national groups (--fixed measures it)")
         + f"; the plain loop, group handouts only: {plain_national / 60:.0f} min "
         f"(target: every version in <= 1/40 of it = {plain_national / 40 / 60:.1f} min)",
         f"peak memory per worker (kernel): {kernel_peak:.0f} MiB, grown {kernel_growth:+.0f} MiB from the "
-        f"first to the last tenth of the run (target < 1024 MiB, flat); driver "
+        f"first to the last tenth of a run (target < 1024 MiB, flat); driver "
         f"{every['driver_peak_mib']:.0f} MiB shared by {args.workers} workers",
         f"failures: {len(every['failures'])}"
         + (f", e.g. {every['failures'][0]['group']}: {every['failures'][0]['error'][:200]}"

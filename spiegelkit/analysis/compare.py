@@ -18,7 +18,7 @@ from spiegelkit import stats
 from spiegelkit.analysis.indices import (compare_with_expected, equivalent_count,
                                          significance_against_spread)
 from spiegelkit.dutch import significance_wording
-from spiegelkit.inputs.dataset import MirrorData
+from spiegelkit.inputs.dataset import DATA_KEPT, MirrorData
 from spiegelkit.inputs.params import GroupParams
 
 STRATUM = ["year", "age_band", "sex"]
@@ -178,7 +178,7 @@ def between_practice_spread(data: MirrorData) -> pd.DataFrame:
     return _between_practice_spread(data).copy()
 
 
-@functools.lru_cache(maxsize=8)
+@functools.lru_cache(maxsize=DATA_KEPT)
 def _between_practice_spread(data: MirrorData) -> pd.DataFrame:
     columns = ["indicator", "year", "units", "phi", "tau2", "adjusted"]
     agbs = _mirror_agbs(data)
@@ -281,7 +281,7 @@ def compare_region(data: MirrorData, year: int, confidence: float = 0.95,
     return shared_region(data, year, confidence, significance).copy()
 
 
-@functools.lru_cache(maxsize=8)
+@functools.lru_cache(maxsize=DATA_KEPT)
 def shared_region(data: MirrorData, year: int, confidence: float,
                   significance: str = "overdispersion") -> pd.DataFrame:
     """:func:`compare_region` as one frame shared by all its callers (read it, never change

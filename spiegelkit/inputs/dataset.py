@@ -19,6 +19,11 @@ from spiegelkit.inputs.problems import InputError, Problem, did_you_mean, displa
 from spiegelkit.inputs.tables import TABLES, convert_table, find_table, read_table
 
 OPTIONAL_TABLES = ("population", "reference")  # without them: no pyramids, no standardisation
+# Data folders a process keeps, read and checked, with what is worked out once per folder
+# (every cache keyed by a MirrorData holds at most this many): a batch takes its groups
+# region by region, so a few are enough, and a worker's memory stays flat over the 40
+# regions of a national run instead of growing with every region it has seen.
+DATA_KEPT = 4
 from spiegelkit.paths import NATIONAL_POPULATION
 
 
@@ -99,7 +104,7 @@ def _fingerprint(folder: Path) -> tuple:
     return tuple((str(p), p.stat().st_mtime_ns) for p in files if p and p.exists())
 
 
-@functools.lru_cache(maxsize=64)  # a national folder has one data folder per region (40)
+@functools.lru_cache(maxsize=DATA_KEPT)
 def _check_data_cached(folder: Path, fingerprint: tuple) -> tuple[MirrorData | None, list[Problem]]:
     problems: list[Problem] = []
     tables = {}

@@ -21,7 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from spiegelkit import dutch
-from spiegelkit.inputs.dataset import MirrorData, check_data, data_files, is_workbook
+from spiegelkit.inputs.dataset import DATA_KEPT, MirrorData, check_data, data_files, is_workbook
 from spiegelkit.inputs.meetings import MeetingRecord, default_params_dir, load_records, meetings_dir
 from spiegelkit.inputs.organisation import Organisation, default_organisation, load_organisation
 from spiegelkit.inputs.params import GroupParams, load_params
@@ -276,7 +276,7 @@ def zero_expected_problems(data: MirrorData, agbs: set[str] | None = None) -> li
             if agbs is None or agb is None or agb in agbs]
 
 
-@functools.lru_cache(maxsize=64)
+@functools.lru_cache(maxsize=DATA_KEPT)
 def _zero_expected(data: MirrorData) -> tuple[tuple[str | None, Problem], ...]:
     from spiegelkit.inputs.tables import find_table, rows_text
 
@@ -329,7 +329,7 @@ def _zero_expected(data: MirrorData) -> tuple[tuple[str | None, Problem], ...]:
     return tuple(problems)
 
 
-@functools.lru_cache(maxsize=64)
+@functools.lru_cache(maxsize=DATA_KEPT)
 def _practice_facts(data: MirrorData) -> tuple[pd.DataFrame, dict[str, set]]:
     """The practices by AGB code and each practice's mirror years, once per data: the
     groups of one data folder (a region of a national batch) are checked against the same."""
