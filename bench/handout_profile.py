@@ -1,7 +1,7 @@
 """Where a handout's time goes: each section of the group handout and of a practice version,
 and a cProfile of the whole, on groups of the national demo set.
 
-    .venv/bin/python bench/profile.py [--groups 12] [--top 25]
+    .venv/bin/python bench/handout_profile.py [--groups 12] [--top 25]
 
 The groups are the first of the national set (region by region, as a national run takes
 them); the first group pays the imports, the reading of its region and of the national
@@ -32,12 +32,13 @@ SECTIONS = ["cover", "lookback", "agenda", "population", "no_mirror_note", "over
 
 def handout_times(paths: list[Path]) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
     """CPU seconds per section (and loading, analysis) of every group handout and version."""
-    from spiegelkit.inputs.group import load_group, open_group
+    from spiegelkit.inputs.group import open_group
+    from spiegelkit.inputs.params import load_params
     from spiegelkit.render.handout import Handout
 
     group, version = defaultdict(list), defaultdict(list)
     for path in paths:
-        for focus in [None] + [p.agb for p in load_group(path, with_data=False).params.practices]:
+        for focus in [None] + [p.agb for p in load_params(path)[0].practices]:
             times = version if focus else group
             started = time.process_time()
             loaded = open_group(path, focus)
