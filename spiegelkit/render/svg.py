@@ -15,6 +15,7 @@ escaped: names from params and data reach the page as text only.
 from __future__ import annotations
 
 import contextlib
+import functools
 from dataclasses import dataclass
 from html import escape
 
@@ -34,6 +35,28 @@ def num(value: float) -> str:
     return "0" if text == "-0" else text
 
 
+_DECIMALS = np.array([""] + [f".{k:02d}".rstrip("0") for k in range(1, 100)])
+
+
+def nums(values) -> list[str]:
+    """:func:`num` of every value, formatted in one go (a path or a region's dots has
+    hundreds). Exactly num's text: values are rounded to hundredths with numpy, and the few
+    that lie too near a half-hundredth for that to be sure (or are huge, NaN, infinite) are
+    left to num itself."""
+    v = np.asarray(values, dtype=float).ravel()
+    scaled = v * 100
+    hundredths = np.rint(scaled)
+    with np.errstate(invalid="ignore"):  # NaN and infinities go to num
+        unsure = ~(np.abs(v) < 1e7) | (np.abs(np.abs(scaled - hundredths) - 0.5) < 1e-6)
+    k = np.where(unsure, 0, hundredths).astype(np.int64)
+    a = np.abs(k)
+    texts = np.strings.add(np.where(k < 0, "-", ""),
+                           np.strings.add((a // 100).astype(str), _DECIMALS[a % 100])).tolist()
+    for i in np.flatnonzero(unsure).tolist():
+        texts[i] = num(v[i])
+    return texts
+
+
 def text_width(text: str, size: float) -> float:
     return len(text) * size * CHAR_WIDTH
 
@@ -50,8 +73,11 @@ class Scale:
     log: bool = False
 
     def __call__(self, value):
-        v = np.clip(np.asarray(value, dtype=float), self.low, self.high)
         lo, hi = self.low, self.high
+        if isinstance(value, float):  # one value (np.float64 too): the same sums, less numpy
+            v = min(max(value, lo), hi)
+        else:
+            v = np.clip(np.asarray(value, dtype=float), lo, hi)
         if self.log:
             v, lo, hi = np.log(v), np.log(lo), np.log(hi)
         return self.start + (v - lo) / (hi - lo) * (self.end - self.start)
@@ -61,15 +87,23 @@ class Scale:
         return (v >= self.low) & (v <= self.high)
 
 
+@functools.cache
+def _name(key: str) -> str:
+    return "class" if key == "class_" else key.replace("_", "-")
+
+
 def _attributes(attrs: dict) -> str:
     parts = []
     for key, value in attrs.items():
         if value is None or value is False:
             continue
-        name = "class" if key == "class_" else key.replace("_", "-")
-        value = num(value) if isinstance(value, (int, float, np.number)) and not isinstance(value, bool) \
-            else str(value)
-        parts.append(f' {name}="{escape(value, quote=True)}"')
+        if isinstance(value, str):
+            value = escape(value, quote=True)
+        elif isinstance(value, (int, float, np.number)) and not isinstance(value, bool):
+            value = num(value)  # digits, a dot and a minus: nothing to escape
+        else:
+            value = escape(str(value), quote=True)
+        parts.append(f' {_name(key)}="{value}"')
     return "".join(parts)
 
 
@@ -116,12 +150,14 @@ class Canvas:
 
     def path(self, xs, ys, stroke="#000", width=1.0, **attrs) -> None:
         """A line through the points; a NaN breaks it (for parts outside a panel)."""
+        xs, ys = np.asarray(xs, dtype=float), np.asarray(ys, dtype=float)
+        gaps = (np.isnan(xs) | np.isnan(ys)).tolist()
         commands, pen_down = [], False
-        for x, y in zip(xs, ys):
-            if np.isnan(x) or np.isnan(y):
+        for gap, x, y in zip(gaps, nums(xs), nums(ys)):
+            if gap:
                 pen_down = False
                 continue
-            commands.append(f"{'L' if pen_down else 'M'}{num(x)} {num(y)}")
+            commands.append(f"{'L' if pen_down else 'M'}{x} {y}")
             pen_down = True
         if commands:
             self.element("path", d=" ".join(commands), fill="none", stroke=stroke,
@@ -140,8 +176,10 @@ class Canvas:
 
     def dots(self, xs, ys, r=2.0, fill="#000", **attrs) -> None:
         """Many small circles as one path (a region's practices): one element, not hundreds."""
-        d = "".join(f"M{num(x - r)} {num(y)}a{num(r)} {num(r)} 0 1 0 {num(2 * r)} 0"
-                    f"a{num(r)} {num(r)} 0 1 0 {num(-2 * r)} 0" for x, y in zip(xs, ys))
+        xs, ys = np.asarray(xs, dtype=float), np.asarray(ys, dtype=float)
+        arcs = (f"a{num(r)} {num(r)} 0 1 0 {num(2 * r)} 0"
+                f"a{num(r)} {num(r)} 0 1 0 {num(-2 * r)} 0")
+        d = "".join(f"M{x} {y}{arcs}" for x, y in zip(nums(xs - r), nums(ys)))
         if d:
             self.element("path", d=d, fill=fill, stroke="none", **attrs)
 
