@@ -76,20 +76,23 @@ ROW_COLUMNS = ["practice", "year", "domain", "statistic", "indicator", "title", 
 
 def records(table: pd.DataFrame, columns: list[str] = ROW_COLUMNS) -> list[dict]:
     """The rows of `table` as dicts of those `columns` it has, with the Python values that
-    ``to_dict("records")`` gives: a chart's few hundred rows at a fraction of pandas' cost."""
+    ``to_dict("records")`` gives, at a fraction of its cost. The charts take a comparison
+    table or its records: a handout makes them once for all its charts."""
     columns = [c for c in columns if c in table]
     return [dict(zip(columns, values)) for values in zip(*(table[c].tolist() for c in columns))]
 
 
-def marks_method(rows: pd.DataFrame) -> str:
+Rows = pd.DataFrame | list[dict]  # a comparison table, or its records
+
+
+def _records(table: Rows) -> list[dict]:
+    return table if isinstance(table, list) else records(table)
+
+
+def marks_method(rows: Rows) -> str:
     """One Dutch sentence on what made the marks of `rows` (a comparison table's rows)."""
-    if "significance_method" not in rows or rows.empty:
-        return MARK_METHODS["poisson_unknown_spread"]
-    return _marks_method(records(rows, ["significance_method", "spread_units"]))
-
-
-def _marks_method(rows: list[dict]) -> str:
-    """:func:`marks_method` of :func:`records`."""
+    if isinstance(rows, pd.DataFrame):
+        rows = records(rows, ["significance_method", "spread_units"])
     if not rows or "significance_method" not in rows[0]:
         return MARK_METHODS["poisson_unknown_spread"]
     by_method: dict[str, list[dict]] = {}
@@ -230,10 +233,10 @@ def _title(canvas: Canvas, text: str) -> None:
     canvas.text(canvas.width / 2, 17, text, size=13, anchor="middle", font_weight="bold")
 
 
-def forest_chart(table: pd.DataFrame, year: int, domain: str | None = None,
+def forest_chart(table: Rows, year: int, domain: str | None = None,
                  focus: str | None = None) -> Chart:
     """Index per indicator and practice with its interval, and the group median (|)."""
-    current = [r for r in records(table) if r["year"] == year and (not domain or r["domain"] == domain)]
+    current = [r for r in _records(table) if r["year"] == year and (not domain or r["domain"] == domain)]
     practices = _practices(current)
     style = looks(practices, focus)
     indicators = list(dict.fromkeys(r["indicator"] for r in current))
@@ -292,10 +295,21 @@ def forest_chart(table: pd.DataFrame, year: int, domain: str | None = None,
 
 
 
-@functools.lru_cache(maxsize=4096)  # a group's versions show the same indices
 def _heat_colour(index: float) -> str:
-    value = np.log2(np.clip(index, 25, 400) / 100)
-    return matplotlib.colors.to_hex(HEAT(matplotlib.colors.Normalize(-1.3, 1.3)(value)))
+    return _heat_colours([index])[0]
+
+
+def _heat_colours(indices) -> list[str]:
+    """The heatmap's colour of each index, mapped in one go."""
+    if not len(indices):
+        return []
+    values = np.log2(np.clip(np.asarray(indices, dtype=float), 25, 400) / 100)
+    return [_hex(tuple(rgba)) for rgba in HEAT(matplotlib.colors.Normalize(-1.3, 1.3)(values)).tolist()]
+
+
+@functools.lru_cache(maxsize=1024)  # the colour map has 256 colours
+def _hex(rgba: tuple[float, ...]) -> str:
+    return matplotlib.colors.to_hex(rgba)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -304,14 +318,16 @@ def _dark(colour: str) -> bool:
     return 0.2126 * r + 0.7152 * g + 0.0722 * b < 0.45
 
 
-def heatmap_chart(table: pd.DataFrame, year: int, focus: str | None = None) -> Chart:
+def heatmap_chart(table: Rows, year: int, focus: str | None = None) -> Chart:
     """All indices in one view: indicators down, practices across, grouped by domain."""
-    current = [r for r in records(table) if r["year"] == year]
+    current = [r for r in _records(table) if r["year"] == year]
     practices = _practices(current)
     indicators = list(dict.fromkeys(r["indicator"] for r in current))
     titles = {r["indicator"]: r["title"] for r in current}
     domains = {r["indicator"]: r["domain"] for r in current}
     cells = {(r["indicator"], r["practice"]): r for r in current}
+    indices = [r["index"] for r in current if not pd.isna(r["index"])]
+    colours = dict(zip(indices, _heat_colours(indices)))
     left, cell_w, cell_h = 270.0, min(120.0, (WIDTH - 280) / max(len(practices), 1)), 17.0
     head_size = fitting_size(practices, 10, (cell_w - 6) * 0.85)  # bold runs wider
     header = [wrap(p, head_size, cell_w - 6)[:2] for p in practices]
@@ -329,7 +345,7 @@ def heatmap_chart(table: pd.DataFrame, year: int, focus: str | None = None) -> C
             if row is None or pd.isna(row["index"]):
                 continue
             small = row["significance"] == "small_numbers"
-            fill = "#eeeeee" if small else _heat_colour(row["index"])
+            fill = "#eeeeee" if small else colours[row["index"]]
             canvas.rect(left + j * cell_w, y, cell_w, cell_h, fill=fill, stroke="#fff",
                         title=hover(practice, titles[indicator], row["index"], row["lower"], row["upper"]))
             shown = "" if row["significance"] == "similar" else mark(row["significance"])
@@ -346,7 +362,7 @@ def heatmap_chart(table: pd.DataFrame, year: int, focus: str | None = None) -> C
            f"verwacht; ▲ en ▼ markeren duidelijke verschillen. {_notable(current)}")
     return Chart(canvas.svg(), alt, f"Overzicht: index per indicator en praktijk, {year} "
                                        "(▲/▼ duidelijk hoger/lager, – te weinig gebeurtenissen). "
-                                       f"{_marks_method(current)}.")
+                                       f"{marks_method(current)}.")
 
 
 def context_bands(region: pd.DataFrame, national: pd.DataFrame | None, year: int,
@@ -388,7 +404,7 @@ def _bands(region: pd.DataFrame, national: pd.DataFrame | None, year: int,
     return kept[2], kept[3]
 
 
-def spine_chart(table: pd.DataFrame, region: pd.DataFrame, year: int,
+def spine_chart(table: Rows, region: pd.DataFrame, year: int,
                 practices: list[str] | None = None, national: pd.DataFrame | None = None) -> Chart:
     """Each practice against the practices of the Netherlands (or the region), one panel per
     practice sharing the indicator labels.
@@ -398,7 +414,7 @@ def spine_chart(table: pd.DataFrame, region: pd.DataFrame, year: int,
     at least 20); the marker is the practice (filled triangle up/down: clearly higher/lower
     than expected; open circle: not clearly different); the line at 100 is expected.
     """
-    current = [r for r in records(table) if r["year"] == year]
+    current = [r for r in _records(table) if r["year"] == year]
     practices = practices or _practices(current)
     indicators = list(dict.fromkeys(r["indicator"] for r in current))
     position = {indicator: i for i, indicator in enumerate(indicators)}
@@ -452,7 +468,7 @@ def spine_chart(table: pd.DataFrame, region: pd.DataFrame, year: int,
            f"{', '.join(practices)} tegen de spreiding {whose or 'van geen andere praktijken'}. "
            f"{_notable([r for r in current if r['practice'] in practices])}")
     return Chart(canvas.svg(), alt, f"Naast {against}, {year} (▲/▼ duidelijk hoger/lager dan "
-                                       f"verwacht, ○ niet duidelijk). {_marks_method(current)}.")
+                                       f"verwacht, ○ niet duidelijk). {marks_method(current)}.")
 
 
 FUNNEL_SIZES = np.geomspace(1, 1e6, 241)  # expected counts, 40 per decade
@@ -521,7 +537,7 @@ def region_panels(region: pd.DataFrame) -> RegionPanels:
     return kept[1]
 
 
-def funnel_chart(table: pd.DataFrame, region: pd.DataFrame, year: int, domain: str,
+def funnel_chart(table: Rows, region: pd.DataFrame, year: int, domain: str,
                  focus: str | None = None, confidence: float = 0.95,
                  national: pd.DataFrame | None = None) -> Chart | None:
     """Funnel plots per indicator: index against expected events, with 95% and 99.8%
@@ -530,7 +546,7 @@ def funnel_chart(table: pd.DataFrame, region: pd.DataFrame, year: int, domain: s
     Poisson. Costs get no funnel. Grey dots are the practices of the data folder (the
     region, only when there are at least 20); a grey band is the middle 90% of the
     practices in the Netherlands (the ``spread`` table), when given."""
-    current = [r for r in records(table)
+    current = [r for r in _records(table)
                if r["year"] == year and r["domain"] == domain and r["statistic"] != "cost"]
     indicators = list(dict.fromkeys(r["indicator"] for r in current))
     if not indicators:
@@ -555,7 +571,7 @@ def funnel_chart(table: pd.DataFrame, region: pd.DataFrame, year: int, domain: s
     spread = region_panels(region)
     bands, _ = _bands(_NO_REGION, national, year, indicators)
     spreads = {}
-    if "significance_method" in table:
+    if "significance_method" in current[0]:
         spreads = {r["indicator"]: float(r["tau2"]) for r in current
                    if r["significance_method"] in OVERDISPERSED}
     for (ox, oy), indicator in zip(_panel_origins(len(indicators), columns, panel_w, panel_h, top),
@@ -609,12 +625,12 @@ def funnel_chart(table: pd.DataFrame, region: pd.DataFrame, year: int, domain: s
            f"{'; '.join(context).capitalize() + '. ' if context else ''}{_notable(current)}")
     return Chart(canvas.svg(), alt, f"Trechters: {DOMAINS.get(domain, domain).lower()}, {year} "
                                        f"({limits}, 95% en 99,8%{'; ' if context else ''}"
-                                       f"{'; '.join(context)}). {_marks_method(current)}.")
+                                       f"{'; '.join(context)}). {marks_method(current)}.")
 
 
-def trend_chart(table: pd.DataFrame, domain: str, focus: str | None = None) -> Chart | None:
+def trend_chart(table: Rows, domain: str, focus: str | None = None) -> Chart | None:
     """Index per report year and practice, one small panel per indicator."""
-    rows = [r for r in records(table) if r["domain"] == domain]
+    rows = [r for r in _records(table) if r["domain"] == domain]
     indicators = list(dict.fromkeys(r["indicator"] for r in rows))
     years = sorted(set(r["year"] for r in rows))
     if not indicators or len(years) < 2:

@@ -65,6 +65,10 @@ def group_analysis(params: GroupParams, data: MirrorData) -> GroupAnalysis:
     return _analyses[key]
 
 
+TABLE_COLUMNS = charts.ROW_COLUMNS + ["unit", "follow_up", "value", "expected_value", "multiplier",
+                                     "significance_nl", "method"]  # what domains() reads
+
+
 @dataclass
 class Handout:
     """Everything one handout (group or per-practice version) is made from."""
@@ -197,9 +201,11 @@ class Handout:
 
     def overview(self) -> Html:
         """One heatmap of all indices, and a spine chart per practice against the region."""
-        practices = [self.focus] if self.focus in set(self.current["practice"]) else None
-        return join_html(charts.heatmap_chart(self.table, self.year, focus=self.focus),
-                         charts.spine_chart(self.table, self.region, self.year, practices,
+        rows = charts.records(self.table)
+        practices = [self.focus] if any(r["practice"] == self.focus and r["year"] == self.year
+                                        for r in rows) else None
+        return join_html(charts.heatmap_chart(rows, self.year, focus=self.focus),
+                         charts.spine_chart(rows, self.region, self.year, practices,
                                             national=self.data.spread))
 
     def talking_points(self) -> Html:
@@ -212,26 +218,30 @@ class Handout:
         """Per domain: the table, forest plot, funnel plots, trends and changes."""
         parts = []
         changes = changes_since(self.table, self.year)
+        changes = charts.records(changes, list(changes.columns))
+        by_domain: dict[str, list[dict]] = {}  # the table's records, read once for every chart
+        for r in charts.records(self.table, TABLE_COLUMNS):
+            by_domain.setdefault(r["domain"], []).append(r)
         for domain in dict.fromkeys(self.current["domain"]):
-            rows = self.table[self.table["domain"] == domain]
+            rows = by_domain[domain]
+            indicators = {r["indicator"] for r in rows}
             parts += [
                 render("domain_heading.html.j2", title=DOMAINS.get(domain, domain)),
-                self._comparison_table(rows[rows["year"] == self.year]),
+                self._comparison_table([r for r in rows if r["year"] == self.year]),
                 charts.forest_chart(rows, self.year, domain, focus=self.focus),
                 charts.funnel_chart(rows, self.region, self.year, domain, focus=self.focus,
                                     national=self.data.spread),
                 charts.trend_chart(rows, domain, focus=self.focus),
-                render("changes.html.j2", year=self.year, changes=changes[
-                    changes["indicator"].isin(set(rows["indicator"]))].to_dict("records")),
+                render("changes.html.j2", year=self.year,
+                       changes=[c for c in changes if c["indicator"] in indicators]),
             ]
         return join_html(*parts)
 
-    def _comparison_table(self, current: pd.DataFrame) -> Html:
-        practices = list(dict.fromkeys(current["practice"]))
-        indicators: dict[str, dict] = {}  # in table order; records of few columns are quick
-        for r in current[["indicator", "practice", "title", "unit", "follow_up", "value",
-                          "expected_value", "multiplier", "statistic", "index", "lower", "upper", "significance",
-                          "significance_nl"]].to_dict("records"):
+    def _comparison_table(self, current: list[dict]) -> Html:
+        """The data year's table of one domain, from the records of its rows."""
+        practices = list(dict.fromkeys(r["practice"] for r in current))
+        indicators: dict[str, dict] = {}  # in table order
+        for r in current:
             mark, css = charts.MARKS.get(r["significance"], ("", ""))
             row = indicators.setdefault(r["indicator"], dict(
                 title=r["title"], unit=r["unit"], cells={},
@@ -241,7 +251,7 @@ class Handout:
                 expected=printed_figure(r["expected_value"], r["statistic"], r["multiplier"]),
                 index=r["index"], lower=r["lower"],
                 upper=r["upper"], mark=mark, css=css, text=r["significance_nl"])
-        methods = sorted({dutch.method_name(m) for m in current["method"]})
+        methods = sorted({dutch.method_name(r["method"]) for r in current})
         return render("comparison.html.j2", indicators=list(indicators.values()),
                       practices=practices, focus=self.focus, methods=methods, year=self.year,
                       marks_method=charts.marks_method(current),
