@@ -693,19 +693,23 @@ def pyramid_chart(population: pd.DataFrame, national: pd.DataFrame, labels: dict
     from spiegelkit.inputs.tables import AGE_BANDS
 
     pop = population[(population["year"] == year) & population["agb"].isin(list(labels))]
-    nat = national.set_index(["age_band", "sex"])["patients"].astype(float)
-    nat = nat / nat.sum() * 100
+    counts: dict[str, dict[tuple[str, str], float]] = {}  # AGB -> (age band, sex) -> patients
+    for agb, band, sex, patients in zip(*(pop[c].tolist() for c in ("agb", "age_band", "sex", "patients"))):
+        counts.setdefault(agb, {})[band, sex] = np.nan if pd.isna(patients) else float(patients)
+    shares = {agb: _percentages(own) for agb, own in counts.items()}
+    national_patients = national["patients"].to_numpy(float)
+    nat = dict(zip(zip(national["age_band"].tolist(), national["sex"].tolist()),
+                   (national_patients / np.nansum(national_patients) * 100).tolist()))
     n = len(labels)
     columns = min(n, 3)
     band_h, panel_w = 9.0, (WIDTH - 20) / columns
     panel_h = 22 + band_h * len(AGE_BANDS) + 24
     canvas = Canvas(WIDTH, 4 + -(-n // columns) * panel_h)
-    shares = pop.groupby("agb")["patients"].transform(lambda v: v / v.sum() * 100 if v.sum() else v)
-    limit = float(np.ceil(max(shares.max() if len(shares) else 0, nat.max()) * 1.1))
+    largest = _highest(v for own in shares.values() for v in own.values())
+    limit = float(np.ceil(max(largest if len(pop) else 0, _highest(nat.values())) * 1.1))
     ticks = [t for t in (2, 4, 6, 8, 10, 15, 20) if t < limit][-2:]
     for (ox, oy), (agb, label) in zip(_panel_origins(n, columns, panel_w, panel_h, 4), labels.items()):
-        own = pop[pop["agb"] == agb].set_index(["age_band", "sex"])["patients"].astype(float)
-        own = own / own.sum() * 100 if own.sum() else own
+        own = shares.get(agb, {})
         left, right, top = ox + 34, ox + panel_w - 10, oy + 22
         bottom = top + band_h * len(AGE_BANDS)
         x = Scale(-limit, limit, left, right)
@@ -740,4 +744,10 @@ def pyramid_chart(population: pd.DataFrame, national: pd.DataFrame, labels: dict
            f"zwarte lijn. Praktijken: {', '.join(labels.values())}.")
     return Chart(canvas.svg(), alt, "Opbouw naar leeftijd en geslacht; zwarte lijn: Nederland "
                                        "(Bron: Vektis, verzekerden 2015)")
+
+
+def _percentages(counts: dict) -> dict:
+    """Each count as a percentage of their sum (summed as pandas does); unchanged if it is 0."""
+    total = np.nansum(np.array(list(counts.values()), dtype=float))
+    return {key: value / total * 100 for key, value in counts.items()} if total else counts
 

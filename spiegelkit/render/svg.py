@@ -27,34 +27,14 @@ CHAR_WIDTH = 0.56  # average width of a character, in font sizes (for layout onl
 
 def num(value: float) -> str:
     """A coordinate or other number, short: 12.5, 3, -0.25."""
-    text = f"{value:.2f}"
-    if text.endswith("00"):
-        text = text[:-3]
-    elif text.endswith("0"):
-        text = text[:-1]
+    text = f"{value:.2f}".rstrip("0").rstrip(".")  # there is always a dot to stop at
     return "0" if text == "-0" else text
 
 
-_DECIMALS = np.array([""] + [f".{k:02d}".rstrip("0") for k in range(1, 100)])
-
-
 def nums(values) -> list[str]:
-    """:func:`num` of every value, formatted in one go (a path or a region's dots has
-    hundreds). Exactly num's text: values are rounded to hundredths with numpy, and the few
-    that lie too near a half-hundredth for that to be sure (or are huge, NaN, infinite) are
-    left to num itself."""
-    v = np.asarray(values, dtype=float).ravel()
-    scaled = v * 100
-    hundredths = np.rint(scaled)
-    with np.errstate(invalid="ignore"):  # NaN and infinities go to num
-        unsure = ~(np.abs(v) < 1e7) | (np.abs(np.abs(scaled - hundredths) - 0.5) < 1e-6)
-    k = np.where(unsure, 0, hundredths).astype(np.int64)
-    a = np.abs(k)
-    texts = np.strings.add(np.where(k < 0, "-", ""),
-                           np.strings.add((a // 100).astype(str), _DECIMALS[a % 100])).tolist()
-    for i in np.flatnonzero(unsure).tolist():
-        texts[i] = num(v[i])
-    return texts
+    """:func:`num` of every value (of a path, say), without a call per value."""
+    texts = [f"{v:.2f}".rstrip("0").rstrip(".") for v in np.asarray(values, dtype=float).ravel().tolist()]
+    return ["0" if text == "-0" else text for text in texts]
 
 
 def text_width(text: str, size: float) -> float:
