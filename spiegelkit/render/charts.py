@@ -510,7 +510,7 @@ def _limit_curve(level: float, bound: int, low: float, high: float,
     return sizes, limit
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity: a key of _funnel_panel
 class RegionPanels:
     """The region's practices with an index: their expected counts and indices per
     indicator, and how many practices the region has."""
@@ -587,27 +587,10 @@ def funnel_chart(table: Rows, region: pd.DataFrame, year: int, domain: str,
         x = Scale(low, high, left, right, log=True)
         y = Scale(max(min(values.min(), 60) * 0.85, 0), max(values.max(), 150) * 1.1,
                   plot_top + plot_h, plot_top)
-        canvas.text(ox + panel_w / 2, oy + 14, "", size=10.5, anchor="middle", font_weight="bold",
-                    lines=wrap(titles[indicator], 10.5, panel_w - 40)[:2])
-        y_ticks = _nice_ticks(y.low, y.high)
-        y_axis(canvas, y, y_ticks, [dutch.number(t) for t in y_ticks], left, right, size=9)
-        x_ticks = _plain_log_ticks(low, high)
-        x_axis(canvas, x, x_ticks, [dutch.number(t) for t in x_ticks], plot_top, plot_top + plot_h,
-               size=9)
-        canvas.text((left + right) / 2, plot_top + plot_h + 27, "verwacht aantal", size=9,
-                    anchor="middle")
-        canvas.rect(left, plot_top, right - left, plot_h, fill="none", stroke="#bbb")
-        if indicator in bands:
-            p5, _, _, p95 = bands[indicator]
-            band_low, band_high = (float(np.clip(v, y.low, y.high)) for v in (p5, p95))
-            canvas.rect(left, y(band_high), right - left, y(band_low) - y(band_high), fill="#eeeeee")
-        for level, dash in ((0.95, "5 3"), (0.998, "1.5 2.5")):
-            for bound in (0, 1):
-                sizes, v = _limit_curve(level, bound, low, high, spreads.get(indicator))
-                canvas.path(x(sizes), np.where(y.contains(v), y(v), np.nan), stroke="#000",
-                            width=1.0, stroke_dasharray=dash)
-        canvas.line(left, y(100), right, y(100), width=1.2)
-        canvas.dots(x(context_expected), y(context_index), 2.2, fill=GREY, opacity=0.6)
+        band = bands.get(indicator)
+        canvas.parts.append(_funnel_panel(x, y, ox, oy, panel_w, plot_h, titles[indicator],
+                                          None if band is None else (band[0], band[3]),
+                                          spreads.get(indicator), spread, indicator))
         for r in here:
             look = style[r["practice"]]
             canvas.marker(look.marker, x(r["expected"]), y(r["index"]), look.radius,
@@ -626,6 +609,39 @@ def funnel_chart(table: Rows, region: pd.DataFrame, year: int, domain: str,
     return Chart(canvas.svg(), alt, f"Trechters: {DOMAINS.get(domain, domain).lower()}, {year} "
                                        f"({limits}, 95% en 99,8%{'; ' if context else ''}"
                                        f"{'; '.join(context)}). {marks_method(current)}.")
+
+
+@functools.lru_cache(maxsize=256)  # every version of a group draws the same panels
+def _funnel_panel(x: Scale, y: Scale, ox: float, oy: float, panel_w: float, plot_h: float,
+                  title: str, band: tuple[float, float] | None, tau2: float | None,
+                  region: RegionPanels, indicator: str) -> str:
+    """A funnel panel but the group's practices: its title and axes, the middle 90% of the
+    practices in the Netherlands (`band`), the control limits and the region's practices."""
+    canvas = Canvas(0, 0)
+    left, right, plot_top = ox + 38, ox + panel_w - 12, oy + 34
+    low, high = x.low, x.high
+    expected, index = region.points.get(indicator, _NO_POINTS)
+    canvas.text(ox + panel_w / 2, oy + 14, "", size=10.5, anchor="middle", font_weight="bold",
+                lines=wrap(title, 10.5, panel_w - 40)[:2])
+    y_ticks = _nice_ticks(y.low, y.high)
+    y_axis(canvas, y, y_ticks, [dutch.number(t) for t in y_ticks], left, right, size=9)
+    x_ticks = _plain_log_ticks(low, high)
+    x_axis(canvas, x, x_ticks, [dutch.number(t) for t in x_ticks], plot_top, plot_top + plot_h,
+           size=9)
+    canvas.text((left + right) / 2, plot_top + plot_h + 27, "verwacht aantal", size=9,
+                anchor="middle")
+    canvas.rect(left, plot_top, right - left, plot_h, fill="none", stroke="#bbb")
+    if band is not None:
+        band_low, band_high = (float(np.clip(v, y.low, y.high)) for v in band)
+        canvas.rect(left, y(band_high), right - left, y(band_low) - y(band_high), fill="#eeeeee")
+    for level, dash in ((0.95, "5 3"), (0.998, "1.5 2.5")):
+        for bound in (0, 1):
+            sizes, v = _limit_curve(level, bound, low, high, tau2)
+            canvas.path(x(sizes), np.where(y.contains(v), y(v), np.nan), stroke="#000",
+                        width=1.0, stroke_dasharray=dash)
+    canvas.line(left, y(100), right, y(100), width=1.2)
+    canvas.dots(x(expected), y(index), 2.2, fill=GREY, opacity=0.6)
+    return "".join(canvas.parts)
 
 
 def trend_chart(table: Rows, domain: str, focus: str | None = None) -> Chart | None:
