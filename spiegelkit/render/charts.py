@@ -204,6 +204,7 @@ def _nice_ticks_kept(low: float, high: float, count: int) -> tuple[float, ...]:
     return tuple(t for t in MaxNLocator(count).tick_values(low, high) if low <= t <= high)
 
 
+@functools.lru_cache(maxsize=8192)  # the versions of a group show the same points
 def hover(practice: str, title: str, index: float, lower: float | None = None,
           upper: float | None = None) -> str:
     """What a reader sees on hovering a point or bar: practice, indicator, index, interval."""

@@ -25,6 +25,7 @@ FONT = '"DejaVu Sans", Arial, Helvetica, sans-serif'
 CHAR_WIDTH = 0.56  # average width of a character, in font sizes (for layout only)
 
 
+@functools.lru_cache(maxsize=1 << 16)  # grid lines, rows and panels repeat their coordinates
 def num(value: float) -> str:
     """A coordinate or other number, short: 12.5, 3, -0.25."""
     text = f"{value:.2f}".rstrip("0").rstrip(".")  # there is always a dot to stop at
@@ -72,13 +73,18 @@ def _name(key: str) -> str:
     return "class" if key == "class_" else key.replace("_", "-")
 
 
+@functools.lru_cache(maxsize=4096)
+def _escaped(value: str) -> str:
+    return escape(value, quote=True)
+
+
 def _attributes(attrs: dict) -> str:
     parts = []
     for key, value in attrs.items():
         if value is None or value is False:
             continue
-        if isinstance(value, str):
-            value = escape(value, quote=True)
+        if isinstance(value, str):  # mostly a few colours and words, kept escaped
+            value = _escaped(value) if len(value) < 40 else escape(value, quote=True)
         elif isinstance(value, (int, float, np.number)) and not isinstance(value, bool):
             value = num(value)  # digits, a dot and a minus: nothing to escape
         else:
