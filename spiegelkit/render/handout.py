@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from spiegelkit import dutch
@@ -38,6 +39,15 @@ class GroupAnalysis:
     table: pd.DataFrame
     region: pd.DataFrame
     points: list[TalkingPoint]
+    _changes: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def changes(self, year: int) -> list[dict]:
+        """The records of ``changes_since(table, year)``, AGB codes as practice: computed
+        once, as the labels of a version do not change which indices changed."""
+        if year not in self._changes:
+            changes = changes_since(self.table, year)
+            self._changes[year] = charts.records(changes, list(changes.columns))
+        return self._changes[year]
 
 
 ANALYSES_KEPT = 4  # a kernel makes one group's handouts at a time
@@ -78,6 +88,7 @@ class Handout:
     region: pd.DataFrame  # compare_region for the data year: anonymous context
     labels: dict[str, str]  # AGB -> name as shown in this handout
     points: list[TalkingPoint] = field(default_factory=list)
+    analysis: GroupAnalysis | None = None  # what the handout was built from, if known
 
     @classmethod
     def build(cls, group: Group) -> "Handout":
@@ -87,7 +98,8 @@ class Handout:
         analysis = group_analysis(params, data)
         labels = practice_labels(params, data, params.focus_agb)
         table = analysis.table.assign(practice=analysis.table["agb"].map(labels))
-        return cls(group, table, analysis.region, labels, relabelled(analysis.points, labels))
+        return cls(group, table, analysis.region, labels, relabelled(analysis.points, labels),
+                   analysis)
 
     @classmethod
     def from_notebook(cls, namespace: dict) -> "Handout":
@@ -217,8 +229,12 @@ class Handout:
     def domains(self) -> Html:
         """Per domain: the table, forest plot, funnel plots, trends and changes."""
         parts = []
-        changes = changes_since(self.table, self.year)
-        changes = charts.records(changes, list(changes.columns))
+        if self.analysis is not None:  # the group's changes under this version's labels
+            changes = [dict(c, practice=self.labels.get(c["practice"], np.nan))
+                       for c in self.analysis.changes(self.year)]
+        else:
+            changes = changes_since(self.table, self.year)
+            changes = charts.records(changes, list(changes.columns))
         by_domain: dict[str, list[dict]] = {}  # the table's records, read once for every chart
         for r in charts.records(self.table, TABLE_COLUMNS):
             by_domain.setdefault(r["domain"], []).append(r)
