@@ -681,13 +681,8 @@ def trend_chart(table: Rows, domain: str, focus: str | None = None) -> Chart | N
         left, right, plot_top = ox + 34, ox + panel_w - 10, oy + 30
         x = Scale(years[0], years[-1], left + 6, right - 6)
         y = Scale(low - pad, high + pad, plot_top + plot_h, plot_top)
-        canvas.text(ox + panel_w / 2, oy + 11, "", size=9.5, anchor="middle", font_weight="bold",
-                    lines=wrap(titles[indicator], 9.5, panel_w - 24)[:2])
-        y_ticks = _nice_ticks(y.low, y.high, 3)
-        y_axis(canvas, y, y_ticks, [dutch.number(t) for t in y_ticks], left, right, size=8.5)
-        x_axis(canvas, x, years, year_labels, plot_top, plot_top + plot_h, size=8.5, grid="none")
-        canvas.rect(left, plot_top, right - left, plot_h, fill="none", stroke="#bbb")
-        canvas.line(left, y(100), right, y(100), width=1.0)
+        canvas.parts.append(_trend_panel(x, y, ox, oy, panel_w, plot_h, titles[indicator],
+                                         tuple(years), tuple(year_labels)))
         for practice, line in _by(here, "practice").items():
             look = style[practice]
             xs = x(np.array([r["year"] for r in line], dtype=float))
@@ -702,6 +697,22 @@ def trend_chart(table: Rows, domain: str, focus: str | None = None) -> Chart | N
     alt = (f"Trend van de index per jaar ({years[0]}–{years[-1]}) voor "
            f"{DOMAINS.get(domain, domain).lower()}, per praktijk; 100 is zoals verwacht.")
     return Chart(canvas.svg(), alt, title)
+
+
+@functools.lru_cache(maxsize=512)  # every version of a group draws the same panels
+def _trend_panel(x: Scale, y: Scale, ox: float, oy: float, panel_w: float, plot_h: float,
+                 title: str, years: tuple[int, ...], year_labels: tuple[str, ...]) -> str:
+    """A trend panel but the practices' lines: its title, axes, frame and the line at 100."""
+    canvas = Canvas(0, 0)
+    left, right, plot_top = ox + 34, ox + panel_w - 10, oy + 30
+    canvas.text(ox + panel_w / 2, oy + 11, "", size=9.5, anchor="middle", font_weight="bold",
+                lines=wrap(title, 9.5, panel_w - 24)[:2])
+    y_ticks = _nice_ticks(y.low, y.high, 3)
+    y_axis(canvas, y, y_ticks, [dutch.number(t) for t in y_ticks], left, right, size=8.5)
+    x_axis(canvas, x, years, year_labels, plot_top, plot_top + plot_h, size=8.5, grid="none")
+    canvas.rect(left, plot_top, right - left, plot_h, fill="none", stroke="#bbb")
+    canvas.line(left, y(100), right, y(100), width=1.0)
+    return "".join(canvas.parts)
 
 
 def pyramid_chart(population: pd.DataFrame, national: pd.DataFrame, labels: dict[str, str],
