@@ -253,16 +253,7 @@ def forest_chart(table: Rows, year: int, domain: str | None = None,
     left, right = 250.0, WIDTH - 20.0
     x = Scale(*_index_range(_lowest(r["lower"] for r in current),
                             _highest(r["upper"] for r in current)), left, right, log=True)
-    for i, indicator in enumerate(indicators):
-        if i % 2:
-            canvas.rect(left, top + i * band, right - left, band, fill="#f4f4f4")
-        lines = wrap(titles[indicator], 11, left - 14)[:2]
-        middle = top + (i + 0.5) * band
-        canvas.text(left - 8, middle + 4 - 6.6 * (len(lines) - 1), "", size=11, anchor="end",
-                    lines=lines)
-    ticks = [t for t in TICKS if x.low <= t <= x.high]
-    x_axis(canvas, x, ticks, [str(t) for t in ticks], top, bottom)
-    canvas.line(x(100), top, x(100), bottom, width=1.2)
+    canvas.parts.append(_forest_rows(x, top, bottom, band, tuple(titles[i] for i in indicators)))
     offsets = np.linspace(-0.3 * band, 0.3 * band, n) if n > 1 else [0.0]
     by_practice = _by(current, "practice")
     for practice, offset in zip(practices, offsets):
@@ -293,6 +284,24 @@ def forest_chart(table: Rows, year: int, domain: str | None = None,
            f"{', '.join(practices)}, met de mediaan van de groep. {_notable(current)}")
     return Chart(canvas.svg(), alt, f"Index per indicator, {where.lower()}, {year}")
 
+
+
+@functools.lru_cache(maxsize=256)  # every version of a group draws the same rows
+def _forest_rows(x: Scale, top: float, bottom: float, band: float, titles: tuple[str, ...]) -> str:
+    """A forest plot's rows but the practices: the indicators' names, stripes and the axis."""
+    canvas = Canvas(0, 0)
+    left, right = x.start, x.end
+    for i, title in enumerate(titles):
+        if i % 2:
+            canvas.rect(left, top + i * band, right - left, band, fill="#f4f4f4")
+        lines = wrap(title, 11, left - 14)[:2]
+        middle = top + (i + 0.5) * band
+        canvas.text(left - 8, middle + 4 - 6.6 * (len(lines) - 1), "", size=11, anchor="end",
+                    lines=lines)
+    ticks = [t for t in TICKS if x.low <= t <= x.high]
+    x_axis(canvas, x, ticks, [str(t) for t in ticks], top, bottom)
+    canvas.line(x(100), top, x(100), bottom, width=1.2)
+    return "".join(canvas.parts)
 
 
 
