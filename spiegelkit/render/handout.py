@@ -196,12 +196,14 @@ class Handout:
         Without a population table: one sentence why the pyramids are missing."""
         notes = [p for p in self._practices() if p["note"]]
         population = self.data.population
-        if not ((population["year"] == self.year) & population["agb"].isin(list(self.labels))).any():
+        population = population[(population["year"] == self.year)
+                                & population["agb"].isin(list(self.labels))]  # for the pyramids
+        if population.empty:
             return render("population.html.j2", summary=None, focus=self.focus, notes=notes)
         national = national_population()
         summary = population_summary(self.data, self.params, self.year, national=national,
                                      focus=self.params.focus_agb)
-        pyramid = charts.pyramid_chart(self.data.population, national, self.labels, self.year,
+        pyramid = charts.pyramid_chart(population, national, self.labels, self.year,
                                        focus=self.focus)
         return join_html(render("population.html.j2", summary=summary.reset_index(),
                                 focus=self.focus, notes=notes), pyramid)
@@ -235,10 +237,11 @@ class Handout:
         else:
             changes = changes_since(self.table, self.year)
             changes = charts.records(changes, list(changes.columns))
-        by_domain: dict[str, list[dict]] = {}  # the table's records, read once for every chart
-        for r in charts.records(self.table, TABLE_COLUMNS):
+        records = charts.records(self.table, TABLE_COLUMNS)  # read once for every chart
+        by_domain: dict[str, list[dict]] = {}
+        for r in records:
             by_domain.setdefault(r["domain"], []).append(r)
-        for domain in dict.fromkeys(self.current["domain"]):
+        for domain in dict.fromkeys(r["domain"] for r in records if r["year"] == self.year):
             rows = by_domain[domain]
             indicators = {r["indicator"] for r in rows}
             parts += [
