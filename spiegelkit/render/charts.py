@@ -658,7 +658,7 @@ def trend_chart(table: Rows, domain: str, focus: str | None = None) -> Chart | N
     """Index per report year and practice, one small panel per indicator."""
     rows = [r for r in _records(table) if r["domain"] == domain]
     indicators = list(dict.fromkeys(r["indicator"] for r in rows))
-    years = sorted(set(r["year"] for r in rows))
+    years = sorted({r["year"] for r in rows})
     if not indicators or len(years) < 2:
         return None
     practices = _practices(rows)
