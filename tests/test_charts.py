@@ -196,3 +196,61 @@ def test_funnels_draw_the_limits_the_marks_used(demo):
     plain = charts.funnel_chart(table.drop(columns="significance_method"), region.iloc[:0],
                                 params.data_year, domain)
     assert "exacte Poisson-grenzen (alleen toeval)" in plain.caption and "regio" not in plain.caption
+
+
+def test_numbers_formatted_in_one_go_read_as_one_at_a_time():
+    """svg.nums (paths, dots) gives exactly svg.num's text: the bytes of a chart do not
+    depend on which of the two drew a coordinate. Reference: Python's own rounding."""
+    from spiegelkit.render.svg import num, nums
+
+    values = [0.0, -0.0, -0.004, 0.005, 0.015, 1.005, 2.675, 12.5, 12.05, -0.5, 3, 760, 1e9,
+              float("nan"), float("inf")] + [i / 200 - 50 for i in range(20001)]
+    assert nums(values) == [num(v) for v in values]
+    assert [num(v) for v in (12.5, 3, -0.25, -0.001, 100.0, 0.1 + 0.2)] == \
+        ["12.5", "3", "-0.25", "0", "100", "0.3"]
+    assert [num(v) for v in values[20:]] == \
+        [format(round(v, 2) + 0.0, ".2f").rstrip("0").rstrip(".") for v in values[20:]]
+
+
+def test_charts_from_records_are_the_charts_from_the_table(mini):
+    """A handout reads its table into records once for all its charts: the same charts."""
+    params, data, table, region = mini
+    year, domain = params.data_year, table.loc[table["statistic"] != "cost", "domain"].iloc[0]
+    rows = charts.records(table)
+    assert repr(rows) == repr(table[[c for c in charts.ROW_COLUMNS if c in table]].to_dict("records"))
+    focus = table["practice"].iloc[0]
+
+    def drawn(table):
+        return [charts.forest_chart(table, year, domain, focus=focus).svg,
+                charts.heatmap_chart(table, year, focus=focus).svg,
+                charts.spine_chart(table, region, year).svg,
+                charts.funnel_chart(table, region, year, domain, focus=focus).svg,
+                charts.trend_chart(table, domain, focus=focus).svg]
+
+    assert drawn(rows) == drawn(table)
+    assert charts.marks_method(rows) == charts.marks_method(table)
+
+
+def test_a_versions_domains_are_its_own_whether_the_group_computed_them_or_not(mini_group):
+    """A version takes the group's changes since last year and relabels them: the same as
+    working them out from the version's own table (pseudonymised: other names never show)."""
+    import dataclasses
+
+    from spiegelkit.inputs.group import open_group
+    from spiegelkit.render.handout import Handout
+
+    mini_group.write_text(mini_group.read_text() + "options:\n  pseudonymise: true\n")
+    group = open_group(mini_group)
+    for focus in [None] + [p.agb for p in group.params.practices]:
+        version = Handout.build(group.with_focus(focus) if focus else group)
+        earlier = version.table.assign(year=version.year - 1, index=version.table["index"] * 0.5,
+                                       lower=version.table["lower"] * 0.5,
+                                       upper=version.table["upper"] * 0.5)
+        both = pd.concat([earlier, version.table], ignore_index=True)
+        own = dataclasses.replace(version, table=both, analysis=None)
+        shared = dataclasses.replace(version, table=both, analysis=dataclasses.replace(
+            version.analysis, table=pd.concat([earlier.assign(practice=earlier["agb"]),
+                                               version.analysis.table], ignore_index=True),
+            _changes={}))
+        assert "Duidelijk veranderd" in str(own.domains())
+        assert str(shared.domains()) == str(own.domains())

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import html
+import statistics
 from dataclasses import dataclass
 
 import matplotlib.colors
@@ -68,15 +69,41 @@ def mark(code: str) -> str:
     return MARKS.get(code, ("", ""))[0]
 
 
-def marks_method(rows: pd.DataFrame) -> str:
+ROW_COLUMNS = ["practice", "year", "domain", "statistic", "indicator", "title", "expected", "index",
+               "lower", "upper", "significance", "small_numbers", "significance_method", "tau2",
+               "spread_units"]  # what the charts read of a comparison table
+
+
+def records(table: pd.DataFrame, columns: list[str] = ROW_COLUMNS) -> list[dict]:
+    """The rows of `table` as dicts of those `columns` it has, with the Python values that
+    ``to_dict("records")`` gives, at a fraction of its cost. The charts take a comparison
+    table or its records: a handout makes them once for all its charts."""
+    columns = [c for c in columns if c in table]
+    return [dict(zip(columns, values)) for values in zip(*(table[c].tolist() for c in columns))]
+
+
+Rows = pd.DataFrame | list[dict]  # a comparison table, or its records
+
+
+def _records(table: Rows) -> list[dict]:
+    return table if isinstance(table, list) else records(table)
+
+
+def marks_method(rows: Rows) -> str:
     """One Dutch sentence on what made the marks of `rows` (a comparison table's rows)."""
-    if "significance_method" not in rows or rows.empty:
+    if isinstance(rows, pd.DataFrame):
+        rows = records(rows, ["significance_method", "spread_units"])
+    if not rows or "significance_method" not in rows[0]:
         return MARK_METHODS["poisson_unknown_spread"]
+    by_method: dict[str, list[dict]] = {}
+    for r in rows:
+        if not pd.isna(r["significance_method"]):
+            by_method.setdefault(r["significance_method"], []).append(r)
     parts = []
-    for method, part in rows.groupby("significance_method", sort=False):
-        units = part["spread_units"].dropna() if "spread_units" in part else pd.Series(dtype=float)
-        count = (f"{int(units.min())}" if units.min() == units.max() else
-                 f"{int(units.min())} tot {int(units.max())}") if len(units) else "de"
+    for method, part in by_method.items():
+        units = [r["spread_units"] for r in part if not pd.isna(r.get("spread_units"))]
+        count = (f"{int(min(units))}" if min(units) == max(units) else
+                 f"{int(min(units))} tot {int(max(units))}") if units else "de"
         parts.append((MARK_METHODS.get(method, method).format(units=count), len(part)))
     parts.sort(key=lambda p: -p[1])
     text = parts[0][0]
@@ -132,8 +159,27 @@ def legend_height(count: int, columns: int = 3) -> float:
     return -(-count // columns) * LEGEND_SIZE * 1.6
 
 
-def _practices(table: pd.DataFrame) -> list[str]:
-    return list(dict.fromkeys(table["practice"]))
+def _practices(rows: list[dict]) -> list[str]:
+    return list(dict.fromkeys(r["practice"] for r in rows))
+
+
+def _lowest(values) -> float:
+    """The least value that is not NaN (NaN when there is none), as pandas' min."""
+    values = [v for v in values if not pd.isna(v)]
+    return min(values) if values else np.nan
+
+
+def _highest(values) -> float:
+    values = [v for v in values if not pd.isna(v)]
+    return max(values) if values else np.nan
+
+
+def _by(rows: list[dict], key: str) -> dict[str, list[dict]]:
+    """`rows` split by the value of `key`, in order of first appearance."""
+    groups: dict[str, list[dict]] = {}
+    for r in rows:
+        groups.setdefault(r[key], []).append(r)
+    return groups
 
 
 def _index_range(low: float, high: float) -> tuple[float, float]:
@@ -150,9 +196,15 @@ def _plain_log_ticks(low: float, high: float, most: int = 5) -> list[float]:
 
 
 def _nice_ticks(low: float, high: float, count: int = 4) -> list[float]:
-    return [t for t in MaxNLocator(count).tick_values(low, high) if low <= t <= high]
+    return list(_nice_ticks_kept(low, high, count))
 
 
+@functools.lru_cache(maxsize=1024)  # the same panels recur in every version of a group
+def _nice_ticks_kept(low: float, high: float, count: int) -> tuple[float, ...]:
+    return tuple(t for t in MaxNLocator(count).tick_values(low, high) if low <= t <= high)
+
+
+@functools.lru_cache(maxsize=8192)  # the versions of a group show the same points
 def hover(practice: str, title: str, index: float, lower: float | None = None,
           upper: float | None = None) -> str:
     """What a reader sees on hovering a point or bar: practice, indicator, index, interval."""
@@ -161,14 +213,15 @@ def hover(practice: str, title: str, index: float, lower: float | None = None,
     return f"{practice}, {title}: index {dutch.number(index)}{interval}"
 
 
-def _notable(rows: pd.DataFrame) -> str:
+def _notable(rows: list[dict]) -> str:
     """A sentence for alt texts: which practices differ clearly from expected, where."""
     parts = []
     for code, words in (("higher", "Hoger"), ("lower", "Lager")):
-        hits = rows[rows["significance"].isin({f"{code}_95", f"{code}_998"})]
+        codes = {f"{code}_95", f"{code}_998"}
+        hits = [r for r in rows if r["significance"] in codes]
         if len(hits):
             items = "; ".join(f"{r['practice']} bij {r['title']} (index {dutch.number(r['index'])})"
-                              for r in hits.head(8)[["practice", "title", "index"]].to_dict("records"))
+                              for r in hits[:8])
             more = f" en nog {len(hits) - 8}" if len(hits) > 8 else ""
             parts.append(f"{words} dan verwacht: {items}{more}.")
     return " ".join(parts) or "Geen praktijk wijkt duidelijk af van verwacht."
@@ -181,16 +234,15 @@ def _title(canvas: Canvas, text: str) -> None:
     canvas.text(canvas.width / 2, 17, text, size=13, anchor="middle", font_weight="bold")
 
 
-def forest_chart(table: pd.DataFrame, year: int, domain: str | None = None,
+def forest_chart(table: Rows, year: int, domain: str | None = None,
                  focus: str | None = None) -> Chart:
     """Index per indicator and practice with its interval, and the group median (|)."""
-    current = table[table["year"] == year]
-    if domain:
-        current = current[current["domain"] == domain]
+    current = [r for r in _records(table) if r["year"] == year and (not domain or r["domain"] == domain)]
     practices = _practices(current)
     style = looks(practices, focus)
-    indicators = list(dict.fromkeys(current["indicator"]))
-    titles = dict(zip(current["indicator"], current["title"]))
+    indicators = list(dict.fromkeys(r["indicator"] for r in current))
+    position = {indicator: i for i, indicator in enumerate(indicators)}
+    titles = {r["indicator"]: r["title"] for r in current}
     n = len(practices)
     band = max(26.0, 9.0 * n + 8)
     keys = practice_keys(style) + [Key("mediaan van de groep", marker="|")]
@@ -199,37 +251,30 @@ def forest_chart(table: pd.DataFrame, year: int, domain: str | None = None,
     canvas = Canvas(WIDTH, bottom + 42)
     legend(canvas, keys, 20, 8, WIDTH - 40)
     left, right = 250.0, WIDTH - 20.0
-    x = Scale(*_index_range(current["lower"].min(), current["upper"].max()), left, right, log=True)
-    for i, indicator in enumerate(indicators):
-        if i % 2:
-            canvas.rect(left, top + i * band, right - left, band, fill="#f4f4f4")
-        lines = wrap(titles[indicator], 11, left - 14)[:2]
-        middle = top + (i + 0.5) * band
-        canvas.text(left - 8, middle + 4 - 6.6 * (len(lines) - 1), "", size=11, anchor="end",
-                    lines=lines)
-    ticks = [t for t in TICKS if x.low <= t <= x.high]
-    x_axis(canvas, x, ticks, [str(t) for t in ticks], top, bottom)
-    canvas.line(x(100), top, x(100), bottom, width=1.2)
+    x = Scale(*_index_range(_lowest(r["lower"] for r in current),
+                            _highest(r["upper"] for r in current)), left, right, log=True)
+    canvas.parts.append(_forest_rows(x, top, bottom, band, tuple(titles[i] for i in indicators)))
     offsets = np.linspace(-0.3 * band, 0.3 * band, n) if n > 1 else [0.0]
+    by_practice = _by(current, "practice")
     for practice, offset in zip(practices, offsets):
         look = style[practice]
         with canvas.group(opacity=look.opacity if look.opacity < 1 else None):
-            for row in current.loc[current["practice"] == practice,
-                                   ["indicator", "index", "lower", "upper", "small_numbers"]].to_dict("records"):
+            for row in by_practice[practice]:
                 tip = None if pd.isna(row["index"]) else hover(practice, titles[row["indicator"]],
                                                                 row["index"], row["lower"], row["upper"])
                 if pd.isna(row["index"]):
                     continue
-                y = top + (indicators.index(row["indicator"]) + 0.5) * band + offset
+                y = top + (position[row["indicator"]] + 0.5) * band + offset
                 if pd.notna(row["lower"]) and pd.notna(row["upper"]):
                     canvas.line(x(row["lower"]), y, x(row["upper"]), y, stroke=look.colour, width=1.6)
                 small = bool(row.get("small_numbers"))
                 canvas.marker(look.marker, x(row["index"]), y, look.radius, stroke=look.colour,
                               fill="#fff" if small else look.colour, stroke_width=1.3, title=tip)
-    medians = current.groupby("indicator")["index"].median()
-    for indicator, median in medians.items():
-        if pd.notna(median):
-            canvas.marker("|", x(median), top + (indicators.index(indicator) + 0.5) * band,
+    by_indicator = _by(current, "indicator")
+    for indicator in sorted(by_indicator):  # as pandas' groupby: in sorted order
+        values = [r["index"] for r in by_indicator[indicator] if not pd.isna(r["index"])]
+        if values:
+            canvas.marker("|", x(statistics.median(values)), top + (position[indicator] + 0.5) * band,
                           band * 0.42, stroke="none")
     canvas.text((left + right) / 2, bottom + 34,
                 "index (100 = verwacht) met marge; open symbool: minder dan 10 gebeurtenissen",
@@ -241,26 +286,58 @@ def forest_chart(table: pd.DataFrame, year: int, domain: str | None = None,
 
 
 
+@functools.lru_cache(maxsize=256)  # every version of a group draws the same rows
+def _forest_rows(x: Scale, top: float, bottom: float, band: float, titles: tuple[str, ...]) -> str:
+    """A forest plot's rows but the practices: the indicators' names, stripes and the axis."""
+    canvas = Canvas(0, 0)
+    left, right = x.start, x.end
+    for i, title in enumerate(titles):
+        if i % 2:
+            canvas.rect(left, top + i * band, right - left, band, fill="#f4f4f4")
+        lines = wrap(title, 11, left - 14)[:2]
+        middle = top + (i + 0.5) * band
+        canvas.text(left - 8, middle + 4 - 6.6 * (len(lines) - 1), "", size=11, anchor="end",
+                    lines=lines)
+    ticks = [t for t in TICKS if x.low <= t <= x.high]
+    x_axis(canvas, x, ticks, [str(t) for t in ticks], top, bottom)
+    canvas.line(x(100), top, x(100), bottom, width=1.2)
+    return "".join(canvas.parts)
+
+
 
 def _heat_colour(index: float) -> str:
-    value = np.log2(np.clip(index, 25, 400) / 100)
-    return matplotlib.colors.to_hex(HEAT(matplotlib.colors.Normalize(-1.3, 1.3)(value)))
+    return _heat_colours([index])[0]
 
 
+def _heat_colours(indices) -> list[str]:
+    """The heatmap's colour of each index, mapped in one go."""
+    if not len(indices):
+        return []
+    values = np.log2(np.clip(np.asarray(indices, dtype=float), 25, 400) / 100)
+    return [_hex(tuple(rgba)) for rgba in HEAT(matplotlib.colors.Normalize(-1.3, 1.3)(values)).tolist()]
+
+
+@functools.lru_cache(maxsize=1024)  # the colour map has 256 colours
+def _hex(rgba: tuple[float, ...]) -> str:
+    return matplotlib.colors.to_hex(rgba)
+
+
+@functools.lru_cache(maxsize=4096)
 def _dark(colour: str) -> bool:
     r, g, b = matplotlib.colors.to_rgb(colour)
     return 0.2126 * r + 0.7152 * g + 0.0722 * b < 0.45
 
 
-def heatmap_chart(table: pd.DataFrame, year: int, focus: str | None = None) -> Chart:
+def heatmap_chart(table: Rows, year: int, focus: str | None = None) -> Chart:
     """All indices in one view: indicators down, practices across, grouped by domain."""
-    current = table[table["year"] == year]
+    current = [r for r in _records(table) if r["year"] == year]
     practices = _practices(current)
-    indicators = list(dict.fromkeys(current["indicator"]))
-    titles = dict(zip(current["indicator"], current["title"]))
-    domains = dict(zip(current["indicator"], current["domain"]))
-    cells = {(r["indicator"], r["practice"]): r for r in current[
-        ["indicator", "practice", "index", "lower", "upper", "significance"]].to_dict("records")}
+    indicators = list(dict.fromkeys(r["indicator"] for r in current))
+    titles = {r["indicator"]: r["title"] for r in current}
+    domains = {r["indicator"]: r["domain"] for r in current}
+    cells = {(r["indicator"], r["practice"]): r for r in current}
+    indices = [r["index"] for r in current if not pd.isna(r["index"])]
+    colours = dict(zip(indices, _heat_colours(indices)))
     left, cell_w, cell_h = 270.0, min(120.0, (WIDTH - 280) / max(len(practices), 1)), 17.0
     head_size = fitting_size(practices, 10, (cell_w - 6) * 0.85)  # bold runs wider
     header = [wrap(p, head_size, cell_w - 6)[:2] for p in practices]
@@ -278,7 +355,7 @@ def heatmap_chart(table: pd.DataFrame, year: int, focus: str | None = None) -> C
             if row is None or pd.isna(row["index"]):
                 continue
             small = row["significance"] == "small_numbers"
-            fill = "#eeeeee" if small else _heat_colour(row["index"])
+            fill = "#eeeeee" if small else colours[row["index"]]
             canvas.rect(left + j * cell_w, y, cell_w, cell_h, fill=fill, stroke="#fff",
                         title=hover(practice, titles[indicator], row["index"], row["lower"], row["upper"]))
             shown = "" if row["significance"] == "similar" else mark(row["significance"])
@@ -317,7 +394,27 @@ def context_bands(region: pd.DataFrame, national: pd.DataFrame | None, year: int
     return pd.DataFrame(columns=[0.05, 0.25, 0.75, 0.95]), ""
 
 
-def spine_chart(table: pd.DataFrame, region: pd.DataFrame, year: int,
+QUANTILES = [0.05, 0.25, 0.75, 0.95]
+_NO_REGION = pd.DataFrame()
+_bands_kept: dict[tuple, tuple] = {}
+
+
+def _bands(region: pd.DataFrame, national: pd.DataFrame | None, year: int,
+           indicators: list[str]) -> tuple[dict[str, list[float]], str]:
+    """:func:`context_bands` as indicator -> its four percentiles, computed once for the
+    same tables (every version of a group shares them) and indicators."""
+    key = (id(region), id(national), year, tuple(indicators))
+    kept = _bands_kept.get(key)
+    if kept is None or kept[0] is not region or kept[1] is not national:
+        if len(_bands_kept) >= 64:
+            del _bands_kept[next(iter(_bands_kept))]
+        bands, whose = context_bands(region, national, year, indicators)
+        quantiles = dict(zip(bands.index.tolist(), bands[QUANTILES].to_numpy(float).tolist()))
+        kept = _bands_kept[key] = (region, national, quantiles, whose)
+    return kept[2], kept[3]
+
+
+def spine_chart(table: Rows, region: pd.DataFrame, year: int,
                 practices: list[str] | None = None, national: pd.DataFrame | None = None) -> Chart:
     """Each practice against the practices of the Netherlands (or the region), one panel per
     practice sharing the indicator labels.
@@ -327,13 +424,16 @@ def spine_chart(table: pd.DataFrame, region: pd.DataFrame, year: int,
     at least 20); the marker is the practice (filled triangle up/down: clearly higher/lower
     than expected; open circle: not clearly different); the line at 100 is expected.
     """
-    current = table[table["year"] == year]
+    current = [r for r in _records(table) if r["year"] == year]
     practices = practices or _practices(current)
-    indicators = list(dict.fromkeys(current["indicator"]))
-    titles = dict(zip(current["indicator"], current["title"]))
-    spread, whose = context_bands(region, national, year, indicators)
-    low = min(current["index"].min(), spread.min().min() if len(spread) else 100)
-    high = max(current["index"].max(), spread.max().max() if len(spread) else 100)
+    indicators = list(dict.fromkeys(r["indicator"] for r in current))
+    position = {indicator: i for i, indicator in enumerate(indicators)}
+    titles = {r["indicator"]: r["title"] for r in current}
+    spread, whose = _bands(region, national, year, indicators)
+    low = min(_lowest(r["index"] for r in current),
+              _lowest(v for q in spread.values() for v in q) if spread else 100)
+    high = max(_highest(r["index"] for r in current),
+               _highest(v for q in spread.values() for v in q) if spread else 100)
     label_w, gap, row_h = 230.0, 12.0, 15.0
     panel_w = min(400.0, (WIDTH - label_w - 10 - gap * (len(practices) - 1)) / len(practices))
     head_size = fitting_size(practices, 10, panel_w * 0.85)  # bold runs wider
@@ -352,19 +452,18 @@ def spine_chart(table: pd.DataFrame, region: pd.DataFrame, year: int,
         canvas.text(start + panel_w / 2, 18, "", size=head_size, anchor="middle", lines=heads[k],
                     font_weight="bold")
         for i, indicator in enumerate(indicators):
-            if indicator in spread.index:
-                q = spread.loc[indicator]
+            if indicator in spread:
+                q05, q25, q75, q95 = spread[indicator]
                 y = top + i * row_h + 2
-                canvas.rect(x(q[0.05]), y, x(q[0.95]) - x(q[0.05]), row_h - 4, fill="#e3e3e3")
-                canvas.rect(x(q[0.25]), y, x(q[0.75]) - x(q[0.25]), row_h - 4, fill="#b8b8b8")
+                canvas.rect(x(q05), y, x(q95) - x(q05), row_h - 4, fill="#e3e3e3")
+                canvas.rect(x(q25), y, x(q75) - x(q25), row_h - 4, fill="#b8b8b8")
         shown = [t for t in ticks if x.low <= t <= x.high]
         x_axis(canvas, x, shown, [str(t) for t in shown], top, bottom, size=9, grid="#f0f0f0")
         canvas.line(x(100), top, x(100), bottom, width=1.2)
-        for row in current.loc[current["practice"] == practice,
-                               ["indicator", "index", "lower", "upper", "significance"]].to_dict("records"):
-            if pd.isna(row["index"]):
+        for row in current:
+            if row["practice"] != practice or pd.isna(row["index"]):
                 continue
-            y = top + (indicators.index(row["indicator"]) + 0.5) * row_h
+            y = top + (position[row["indicator"]] + 0.5) * row_h
             marker = shapes.get(row["significance"], "o")
             canvas.marker(marker, x(row["index"]), y, 4.2 if marker != "o" else 3.4,
                           fill="#000" if marker != "o" else "#fff", stroke="#000",
@@ -377,7 +476,7 @@ def spine_chart(table: pd.DataFrame, region: pd.DataFrame, year: int,
     against = whose.removeprefix("van ") if whose else "100 (geen spreiding tussen praktijken bekend)"
     alt = (f"Ruggengraatgrafiek {year}: per indicator de index van "
            f"{', '.join(practices)} tegen de spreiding {whose or 'van geen andere praktijken'}. "
-           f"{_notable(current[current['practice'].isin(practices)])}")
+           f"{_notable([r for r in current if r['practice'] in practices])}")
     return Chart(canvas.svg(), alt, f"Naast {against}, {year} (▲/▼ duidelijk hoger/lager dan "
                                        f"verwacht, ○ niet duidelijk). {marks_method(current)}.")
 
@@ -406,32 +505,49 @@ def _panel_origins(count: int, columns: int, panel_w: float, panel_h: float, top
 OVERDISPERSED = {"overdispersion_data", "overdispersion_catalogue"}
 
 
+@functools.lru_cache(maxsize=1024)  # the same panels recur in every version of a group
 def _limit_curve(level: float, bound: int, low: float, high: float,
                  tau2: float | None) -> tuple[np.ndarray, np.ndarray]:
     """A funnel's limit from size low to high: with the spread between practices (tau2) as
-    the marks use it, or exact Poisson (chance alone)."""
+    the marks use it, or exact Poisson (chance alone). Kept: read only."""
     if tau2 is None or not np.isfinite(tau2):
-        return _funnel_line(level, bound, low, high)
-    sizes = np.geomspace(low, high, 80)
-    return sizes, np.asarray(stats.overdispersed_ratio_limits(sizes, tau2, level)[bound]) * 100
+        sizes, limit = _funnel_line(level, bound, low, high)
+    else:
+        sizes = np.geomspace(low, high, 80)
+        limit = np.asarray(stats.overdispersed_ratio_limits(sizes, tau2, level)[bound]) * 100
+    sizes.setflags(write=False)
+    limit.setflags(write=False)
+    return sizes, limit
 
 
-_region_panels: dict[int, tuple[pd.DataFrame, dict]] = {}
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity: a key of _funnel_panel
+class RegionPanels:
+    """The region's practices with an index: their expected counts and indices per
+    indicator, and how many practices the region has."""
+
+    points: dict[str, tuple[np.ndarray, np.ndarray]]
+    practices: int
 
 
-def region_panels(region: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """The region's practices with an index, per indicator: split once per region table
-    (a group's handouts share one), not once per domain of every handout."""
+_region_panels: dict[int, tuple[pd.DataFrame, RegionPanels]] = {}
+_NO_POINTS = (np.array([]), np.array([]))
+
+
+def region_panels(region: pd.DataFrame) -> RegionPanels:
+    """The region's practices per indicator: split once per region table (a group's
+    handouts share one), not once per domain of every handout."""
     kept = _region_panels.get(id(region))
     if kept is None or kept[0] is not region:
         if len(_region_panels) >= 4:
             del _region_panels[next(iter(_region_panels))]
-        panels = dict(tuple(region.dropna(subset=["expected", "index"]).groupby("indicator", sort=False)))
-        kept = _region_panels[id(region)] = (region, panels)
+        points = {indicator: (part["expected"].to_numpy(float), part["index"].to_numpy(float))
+                  for indicator, part in region.dropna(subset=["expected", "index"])
+                  .groupby("indicator", sort=False)}
+        kept = _region_panels[id(region)] = (region, RegionPanels(points, region["agb"].nunique()))
     return kept[1]
 
 
-def funnel_chart(table: pd.DataFrame, region: pd.DataFrame, year: int, domain: str,
+def funnel_chart(table: Rows, region: pd.DataFrame, year: int, domain: str,
                  focus: str | None = None, confidence: float = 0.95,
                  national: pd.DataFrame | None = None) -> Chart | None:
     """Funnel plots per indicator: index against expected events, with 95% and 99.8%
@@ -440,14 +556,14 @@ def funnel_chart(table: pd.DataFrame, region: pd.DataFrame, year: int, domain: s
     Poisson. Costs get no funnel. Grey dots are the practices of the data folder (the
     region, only when there are at least 20); a grey band is the middle 90% of the
     practices in the Netherlands (the ``spread`` table), when given."""
-    current = table[(table["year"] == year) & (table["domain"] == domain)
-                    & (table["statistic"] != "cost")]
-    indicators = list(dict.fromkeys(current["indicator"]))
+    current = [r for r in _records(table)
+               if r["year"] == year and r["domain"] == domain and r["statistic"] != "cost"]
+    indicators = list(dict.fromkeys(r["indicator"] for r in current))
     if not indicators:
         return None
     practices = _practices(current)
     style = looks(practices, focus)
-    titles = dict(zip(current["indicator"], current["title"]))
+    titles = {r["indicator"]: r["title"] for r in current}
     columns = min(3, len(indicators))
     panel_w, plot_h = (WIDTH - 20) / columns, 120.0
     panel_h = 34 + plot_h + 34
@@ -460,20 +576,20 @@ def funnel_chart(table: pd.DataFrame, region: pd.DataFrame, year: int, domain: s
     canvas = Canvas(WIDTH, top + rows * panel_h)
     _title(canvas, title)
     legend(canvas, keys, 20, head, WIDTH - 40)
-    points = current.dropna(subset=["expected", "index"])
-    panels = dict(tuple(points.groupby("indicator", sort=False)))
+    panels = _by([r for r in current if not (pd.isna(r["expected"]) or pd.isna(r["index"]))],
+                 "indicator")
     spread = region_panels(region)
-    bands, _ = context_bands(region.iloc[:0], national, year, indicators)
+    bands, _ = _bands(_NO_REGION, national, year, indicators)
     spreads = {}
-    if "significance_method" in current:
-        adjusted = current[current["significance_method"].isin(OVERDISPERSED)]
-        spreads = dict(zip(adjusted["indicator"], adjusted["tau2"].astype(float)))
+    if "significance_method" in current[0]:
+        spreads = {r["indicator"]: float(r["tau2"]) for r in current
+                   if r["significance_method"] in OVERDISPERSED}
     for (ox, oy), indicator in zip(_panel_origins(len(indicators), columns, panel_w, panel_h, top),
                                    indicators):
-        here = panels.get(indicator, points.iloc[:0])
-        context = spread.get(indicator, region.iloc[:0])
-        sizes = np.concatenate([here["expected"].to_numpy(float), context["expected"].to_numpy(float)])
-        values = np.concatenate([here["index"].to_numpy(float), context["index"].to_numpy(float)])
+        here = panels.get(indicator, [])
+        context_expected, context_index = spread.points.get(indicator, _NO_POINTS)
+        sizes = np.concatenate([np.array([r["expected"] for r in here], dtype=float), context_expected])
+        values = np.concatenate([np.array([r["index"] for r in here], dtype=float), context_index])
         if not len(sizes):
             continue
         low, high = max(sizes.min() * 0.7, 1), sizes.max() * 1.3
@@ -481,27 +597,11 @@ def funnel_chart(table: pd.DataFrame, region: pd.DataFrame, year: int, domain: s
         x = Scale(low, high, left, right, log=True)
         y = Scale(max(min(values.min(), 60) * 0.85, 0), max(values.max(), 150) * 1.1,
                   plot_top + plot_h, plot_top)
-        canvas.text(ox + panel_w / 2, oy + 14, "", size=10.5, anchor="middle", font_weight="bold",
-                    lines=wrap(titles[indicator], 10.5, panel_w - 40)[:2])
-        y_ticks = _nice_ticks(y.low, y.high)
-        y_axis(canvas, y, y_ticks, [dutch.number(t) for t in y_ticks], left, right, size=9)
-        x_ticks = _plain_log_ticks(low, high)
-        x_axis(canvas, x, x_ticks, [dutch.number(t) for t in x_ticks], plot_top, plot_top + plot_h,
-               size=9)
-        canvas.text((left + right) / 2, plot_top + plot_h + 27, "verwacht aantal", size=9,
-                    anchor="middle")
-        canvas.rect(left, plot_top, right - left, plot_h, fill="none", stroke="#bbb")
-        if indicator in bands.index:
-            band_low, band_high = (float(np.clip(v, y.low, y.high)) for v in bands.loc[indicator, [0.05, 0.95]])
-            canvas.rect(left, y(band_high), right - left, y(band_low) - y(band_high), fill="#eeeeee")
-        for level, dash in ((0.95, "5 3"), (0.998, "1.5 2.5")):
-            for bound in (0, 1):
-                sizes, v = _limit_curve(level, bound, low, high, spreads.get(indicator))
-                canvas.path(x(sizes), np.where(y.contains(v), y(v), np.nan), stroke="#000",
-                            width=1.0, stroke_dasharray=dash)
-        canvas.line(left, y(100), right, y(100), width=1.2)
-        canvas.dots(x(context["expected"]), y(context["index"]), 2.2, fill=GREY, opacity=0.6)
-        for r in here[["practice", "expected", "index", "lower", "upper"]].to_dict("records"):
+        band = bands.get(indicator)
+        canvas.parts.append(_funnel_panel(x, y, ox, oy, panel_w, plot_h, titles[indicator],
+                                          None if band is None else (band[0], band[3]),
+                                          spreads.get(indicator), spread, indicator))
+        for r in here:
             look = style[r["practice"]]
             canvas.marker(look.marker, x(r["expected"]), y(r["index"]), look.radius,
                           fill=look.colour, stroke="#000", stroke_width=0.5,
@@ -511,7 +611,7 @@ def funnel_chart(table: pd.DataFrame, region: pd.DataFrame, year: int, domain: s
     limits = ("grenzen met de spreiding tussen praktijken" if spreads and len(spreads) == len(indicators)
               else "exacte Poisson-grenzen (alleen toeval)" if not spreads
               else "grenzen met de spreiding tussen praktijken, of exact Poisson waar die onbekend is")
-    context = [f"grijze punten: {region['agb'].nunique()} praktijken in de regio"] if len(region) else []
+    context = [f"grijze punten: {spread.practices} praktijken in de regio"] if len(region) else []
     context += ["grijs vlak: middelste 90% van de praktijken in Nederland"] if len(bands) else []
     alt = (f"Trechtergrafieken ({DOMAINS.get(domain, domain)}, {year}): per indicator de index van "
            f"elke praktijk tegen het verwachte aantal, met de {limits}. "
@@ -521,18 +621,51 @@ def funnel_chart(table: pd.DataFrame, region: pd.DataFrame, year: int, domain: s
                                        f"{'; '.join(context)}). {marks_method(current)}.")
 
 
-def trend_chart(table: pd.DataFrame, domain: str, focus: str | None = None) -> Chart | None:
+@functools.lru_cache(maxsize=256)  # every version of a group draws the same panels
+def _funnel_panel(x: Scale, y: Scale, ox: float, oy: float, panel_w: float, plot_h: float,
+                  title: str, band: tuple[float, float] | None, tau2: float | None,
+                  region: RegionPanels, indicator: str) -> str:
+    """A funnel panel but the group's practices: its title and axes, the middle 90% of the
+    practices in the Netherlands (`band`), the control limits and the region's practices."""
+    canvas = Canvas(0, 0)
+    left, right, plot_top = ox + 38, ox + panel_w - 12, oy + 34
+    low, high = x.low, x.high
+    expected, index = region.points.get(indicator, _NO_POINTS)
+    canvas.text(ox + panel_w / 2, oy + 14, "", size=10.5, anchor="middle", font_weight="bold",
+                lines=wrap(title, 10.5, panel_w - 40)[:2])
+    y_ticks = _nice_ticks(y.low, y.high)
+    y_axis(canvas, y, y_ticks, [dutch.number(t) for t in y_ticks], left, right, size=9)
+    x_ticks = _plain_log_ticks(low, high)
+    x_axis(canvas, x, x_ticks, [dutch.number(t) for t in x_ticks], plot_top, plot_top + plot_h,
+           size=9)
+    canvas.text((left + right) / 2, plot_top + plot_h + 27, "verwacht aantal", size=9,
+                anchor="middle")
+    canvas.rect(left, plot_top, right - left, plot_h, fill="none", stroke="#bbb")
+    if band is not None:
+        band_low, band_high = (float(np.clip(v, y.low, y.high)) for v in band)
+        canvas.rect(left, y(band_high), right - left, y(band_low) - y(band_high), fill="#eeeeee")
+    for level, dash in ((0.95, "5 3"), (0.998, "1.5 2.5")):
+        for bound in (0, 1):
+            sizes, v = _limit_curve(level, bound, low, high, tau2)
+            canvas.path(x(sizes), np.where(y.contains(v), y(v), np.nan), stroke="#000",
+                        width=1.0, stroke_dasharray=dash)
+    canvas.line(left, y(100), right, y(100), width=1.2)
+    canvas.dots(x(expected), y(index), 2.2, fill=GREY, opacity=0.6)
+    return "".join(canvas.parts)
+
+
+def trend_chart(table: Rows, domain: str, focus: str | None = None) -> Chart | None:
     """Index per report year and practice, one small panel per indicator."""
-    rows = table[table["domain"] == domain]
-    indicators = list(dict.fromkeys(rows["indicator"]))
-    years = sorted(rows["year"].unique())
+    rows = [r for r in _records(table) if r["domain"] == domain]
+    indicators = list(dict.fromkeys(r["indicator"] for r in rows))
+    years = sorted({r["year"] for r in rows})
     if not indicators or len(years) < 2:
         return None
     practices = _practices(rows)
     style = looks(practices, focus)
-    titles = dict(zip(rows["indicator"], rows["title"]))
-    panels = dict(tuple(rows.dropna(subset=["index"]).sort_values("year", kind="stable")
-                        .groupby("indicator", sort=False)))
+    titles = {r["indicator"]: r["title"] for r in rows}
+    panels = _by(sorted((r for r in rows if not pd.isna(r["index"])), key=lambda r: r["year"]),
+                 "indicator")
     indicators = [i for i in indicators if i in panels]
     if not indicators:
         return None
@@ -551,25 +684,21 @@ def trend_chart(table: pd.DataFrame, domain: str, focus: str | None = None) -> C
     for (ox, oy), indicator in zip(_panel_origins(len(indicators), columns, panel_w, panel_h, top),
                                    indicators):
         here = panels[indicator]
-        values = here["index"]
-        low, high = min(values.min(), 100), max(values.max(), 100)
+        values = [r["index"] for r in here]
+        low, high = min(min(values), 100), max(max(values), 100)
         pad = (high - low) * 0.12 or 10
         left, right, plot_top = ox + 34, ox + panel_w - 10, oy + 30
         x = Scale(years[0], years[-1], left + 6, right - 6)
         y = Scale(low - pad, high + pad, plot_top + plot_h, plot_top)
-        canvas.text(ox + panel_w / 2, oy + 11, "", size=9.5, anchor="middle", font_weight="bold",
-                    lines=wrap(titles[indicator], 9.5, panel_w - 24)[:2])
-        y_ticks = _nice_ticks(y.low, y.high, 3)
-        y_axis(canvas, y, y_ticks, [dutch.number(t) for t in y_ticks], left, right, size=8.5)
-        x_axis(canvas, x, years, year_labels, plot_top, plot_top + plot_h, size=8.5, grid="none")
-        canvas.rect(left, plot_top, right - left, plot_h, fill="none", stroke="#bbb")
-        canvas.line(left, y(100), right, y(100), width=1.0)
-        for practice, line in here.groupby("practice", sort=False):
+        canvas.parts.append(_trend_panel(x, y, ox, oy, panel_w, plot_h, titles[indicator],
+                                         tuple(years), tuple(year_labels)))
+        for practice, line in _by(here, "practice").items():
             look = style[practice]
-            xs, ys = x(line["year"]), y(line["index"])
+            xs = x(np.array([r["year"] for r in line], dtype=float))
+            ys = y(np.array([r["index"] for r in line], dtype=float))
             with canvas.group(opacity=look.opacity if look.opacity < 1 else None):
                 canvas.path(xs, ys, stroke=look.colour, width=2.2 if practice == focus else 1.4)
-                for px, py, row in zip(xs, ys, line[["year", "index", "lower", "upper"]].to_dict("records")):
+                for px, py, row in zip(xs, ys, line):
                     canvas.marker(look.marker, px, py, look.radius * 0.75, fill=look.colour,
                                   stroke=look.colour, title=hover(
                                       practice, f"{titles[indicator]} {row['year']}", row["index"],
@@ -579,25 +708,45 @@ def trend_chart(table: pd.DataFrame, domain: str, focus: str | None = None) -> C
     return Chart(canvas.svg(), alt, title)
 
 
+@functools.lru_cache(maxsize=512)  # every version of a group draws the same panels
+def _trend_panel(x: Scale, y: Scale, ox: float, oy: float, panel_w: float, plot_h: float,
+                 title: str, years: tuple[int, ...], year_labels: tuple[str, ...]) -> str:
+    """A trend panel but the practices' lines: its title, axes, frame and the line at 100."""
+    canvas = Canvas(0, 0)
+    left, right, plot_top = ox + 34, ox + panel_w - 10, oy + 30
+    canvas.text(ox + panel_w / 2, oy + 11, "", size=9.5, anchor="middle", font_weight="bold",
+                lines=wrap(title, 9.5, panel_w - 24)[:2])
+    y_ticks = _nice_ticks(y.low, y.high, 3)
+    y_axis(canvas, y, y_ticks, [dutch.number(t) for t in y_ticks], left, right, size=8.5)
+    x_axis(canvas, x, years, year_labels, plot_top, plot_top + plot_h, size=8.5, grid="none")
+    canvas.rect(left, plot_top, right - left, plot_h, fill="none", stroke="#bbb")
+    canvas.line(left, y(100), right, y(100), width=1.0)
+    return "".join(canvas.parts)
+
+
 def pyramid_chart(population: pd.DataFrame, national: pd.DataFrame, labels: dict[str, str],
                   year: int, focus: str | None = None) -> Chart:
     """Age/sex pyramid per practice (bars) against the Dutch population (outline), in %."""
     from spiegelkit.inputs.tables import AGE_BANDS
 
     pop = population[(population["year"] == year) & population["agb"].isin(list(labels))]
-    nat = national.set_index(["age_band", "sex"])["patients"].astype(float)
-    nat = nat / nat.sum() * 100
+    counts: dict[str, dict[tuple[str, str], float]] = {}  # AGB -> (age band, sex) -> patients
+    for agb, band, sex, patients in zip(*(pop[c].tolist() for c in ("agb", "age_band", "sex", "patients"))):
+        counts.setdefault(agb, {})[band, sex] = np.nan if pd.isna(patients) else float(patients)
+    shares = {agb: _percentages(own) for agb, own in counts.items()}
+    national_patients = national["patients"].to_numpy(float)
+    nat = dict(zip(zip(national["age_band"].tolist(), national["sex"].tolist()),
+                   (national_patients / np.nansum(national_patients) * 100).tolist()))
     n = len(labels)
     columns = min(n, 3)
     band_h, panel_w = 9.0, (WIDTH - 20) / columns
     panel_h = 22 + band_h * len(AGE_BANDS) + 24
     canvas = Canvas(WIDTH, 4 + -(-n // columns) * panel_h)
-    shares = pop.groupby("agb")["patients"].transform(lambda v: v / v.sum() * 100 if v.sum() else v)
-    limit = float(np.ceil(max(shares.max() if len(shares) else 0, nat.max()) * 1.1))
+    largest = _highest(v for own in shares.values() for v in own.values())
+    limit = float(np.ceil(max(largest if len(pop) else 0, _highest(nat.values())) * 1.1))
     ticks = [t for t in (2, 4, 6, 8, 10, 15, 20) if t < limit][-2:]
     for (ox, oy), (agb, label) in zip(_panel_origins(n, columns, panel_w, panel_h, 4), labels.items()):
-        own = pop[pop["agb"] == agb].set_index(["age_band", "sex"])["patients"].astype(float)
-        own = own / own.sum() * 100 if own.sum() else own
+        own = shares.get(agb, {})
         left, right, top = ox + 34, ox + panel_w - 10, oy + 22
         bottom = top + band_h * len(AGE_BANDS)
         x = Scale(-limit, limit, left, right)
@@ -632,4 +781,10 @@ def pyramid_chart(population: pd.DataFrame, national: pd.DataFrame, labels: dict
            f"zwarte lijn. Praktijken: {', '.join(labels.values())}.")
     return Chart(canvas.svg(), alt, "Opbouw naar leeftijd en geslacht; zwarte lijn: Nederland "
                                        "(Bron: Vektis, verzekerden 2015)")
+
+
+def _percentages(counts: dict) -> dict:
+    """Each count as a percentage of their sum (summed as pandas does); unchanged if it is 0."""
+    total = np.nansum(np.array(list(counts.values()), dtype=float))
+    return {key: value / total * 100 for key, value in counts.items()} if total else counts
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from spiegelkit import dutch
@@ -38,6 +39,15 @@ class GroupAnalysis:
     table: pd.DataFrame
     region: pd.DataFrame
     points: list[TalkingPoint]
+    _changes: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def changes(self, year: int) -> list[dict]:
+        """The records of ``changes_since(table, year)``, AGB codes as practice: computed
+        once, as the labels of a version do not change which indices changed."""
+        if year not in self._changes:
+            changes = changes_since(self.table, year)
+            self._changes[year] = charts.records(changes, list(changes.columns))
+        return self._changes[year]
 
 
 ANALYSES_KEPT = 4  # a kernel makes one group's handouts at a time
@@ -65,6 +75,10 @@ def group_analysis(params: GroupParams, data: MirrorData) -> GroupAnalysis:
     return _analyses[key]
 
 
+TABLE_COLUMNS = charts.ROW_COLUMNS + ["unit", "follow_up", "value", "expected_value", "multiplier",
+                                     "significance_nl", "method"]  # what domains() reads
+
+
 @dataclass
 class Handout:
     """Everything one handout (group or per-practice version) is made from."""
@@ -74,6 +88,7 @@ class Handout:
     region: pd.DataFrame  # compare_region for the data year: anonymous context
     labels: dict[str, str]  # AGB -> name as shown in this handout
     points: list[TalkingPoint] = field(default_factory=list)
+    analysis: GroupAnalysis | None = None  # what the handout was built from, if known
 
     @classmethod
     def build(cls, group: Group) -> "Handout":
@@ -83,7 +98,8 @@ class Handout:
         analysis = group_analysis(params, data)
         labels = practice_labels(params, data, params.focus_agb)
         table = analysis.table.assign(practice=analysis.table["agb"].map(labels))
-        return cls(group, table, analysis.region, labels, relabelled(analysis.points, labels))
+        return cls(group, table, analysis.region, labels, relabelled(analysis.points, labels),
+                   analysis)
 
     @classmethod
     def from_notebook(cls, namespace: dict) -> "Handout":
@@ -180,12 +196,14 @@ class Handout:
         Without a population table: one sentence why the pyramids are missing."""
         notes = [p for p in self._practices() if p["note"]]
         population = self.data.population
-        if not ((population["year"] == self.year) & population["agb"].isin(list(self.labels))).any():
+        population = population[(population["year"] == self.year)
+                                & population["agb"].isin(list(self.labels))]  # for the pyramids
+        if population.empty:
             return render("population.html.j2", summary=None, focus=self.focus, notes=notes)
         national = national_population()
         summary = population_summary(self.data, self.params, self.year, national=national,
                                      focus=self.params.focus_agb)
-        pyramid = charts.pyramid_chart(self.data.population, national, self.labels, self.year,
+        pyramid = charts.pyramid_chart(population, national, self.labels, self.year,
                                        focus=self.focus)
         return join_html(render("population.html.j2", summary=summary.reset_index(),
                                 focus=self.focus, notes=notes), pyramid)
@@ -197,9 +215,11 @@ class Handout:
 
     def overview(self) -> Html:
         """One heatmap of all indices, and a spine chart per practice against the region."""
-        practices = [self.focus] if self.focus in set(self.current["practice"]) else None
-        return join_html(charts.heatmap_chart(self.table, self.year, focus=self.focus),
-                         charts.spine_chart(self.table, self.region, self.year, practices,
+        rows = charts.records(self.table)
+        practices = [self.focus] if any(r["practice"] == self.focus and r["year"] == self.year
+                                        for r in rows) else None
+        return join_html(charts.heatmap_chart(rows, self.year, focus=self.focus),
+                         charts.spine_chart(rows, self.region, self.year, practices,
                                             national=self.data.spread))
 
     def talking_points(self) -> Html:
@@ -211,27 +231,36 @@ class Handout:
     def domains(self) -> Html:
         """Per domain: the table, forest plot, funnel plots, trends and changes."""
         parts = []
-        changes = changes_since(self.table, self.year)
-        for domain in dict.fromkeys(self.current["domain"]):
-            rows = self.table[self.table["domain"] == domain]
+        if self.analysis is not None:  # the group's changes under this version's labels
+            changes = [dict(c, practice=self.labels.get(c["practice"], np.nan))
+                       for c in self.analysis.changes(self.year)]
+        else:
+            changes = changes_since(self.table, self.year)
+            changes = charts.records(changes, list(changes.columns))
+        records = charts.records(self.table, TABLE_COLUMNS)  # read once for every chart
+        by_domain: dict[str, list[dict]] = {}
+        for r in records:
+            by_domain.setdefault(r["domain"], []).append(r)
+        for domain in dict.fromkeys(r["domain"] for r in records if r["year"] == self.year):
+            rows = by_domain[domain]
+            indicators = {r["indicator"] for r in rows}
             parts += [
                 render("domain_heading.html.j2", title=DOMAINS.get(domain, domain)),
-                self._comparison_table(rows[rows["year"] == self.year]),
+                self._comparison_table([r for r in rows if r["year"] == self.year]),
                 charts.forest_chart(rows, self.year, domain, focus=self.focus),
                 charts.funnel_chart(rows, self.region, self.year, domain, focus=self.focus,
                                     national=self.data.spread),
                 charts.trend_chart(rows, domain, focus=self.focus),
-                render("changes.html.j2", year=self.year, changes=changes[
-                    changes["indicator"].isin(set(rows["indicator"]))].to_dict("records")),
+                render("changes.html.j2", year=self.year,
+                       changes=[c for c in changes if c["indicator"] in indicators]),
             ]
         return join_html(*parts)
 
-    def _comparison_table(self, current: pd.DataFrame) -> Html:
-        practices = list(dict.fromkeys(current["practice"]))
-        indicators: dict[str, dict] = {}  # in table order; records of few columns are quick
-        for r in current[["indicator", "practice", "title", "unit", "follow_up", "value",
-                          "expected_value", "multiplier", "statistic", "index", "lower", "upper", "significance",
-                          "significance_nl"]].to_dict("records"):
+    def _comparison_table(self, current: list[dict]) -> Html:
+        """The data year's table of one domain, from the records of its rows."""
+        practices = list(dict.fromkeys(r["practice"] for r in current))
+        indicators: dict[str, dict] = {}  # in table order
+        for r in current:
             mark, css = charts.MARKS.get(r["significance"], ("", ""))
             row = indicators.setdefault(r["indicator"], dict(
                 title=r["title"], unit=r["unit"], cells={},
@@ -241,7 +270,7 @@ class Handout:
                 expected=printed_figure(r["expected_value"], r["statistic"], r["multiplier"]),
                 index=r["index"], lower=r["lower"],
                 upper=r["upper"], mark=mark, css=css, text=r["significance_nl"])
-        methods = sorted({dutch.method_name(m) for m in current["method"]})
+        methods = sorted({dutch.method_name(r["method"]) for r in current})
         return render("comparison.html.j2", indicators=list(indicators.values()),
                       practices=practices, focus=self.focus, methods=methods, year=self.year,
                       marks_method=charts.marks_method(current),

@@ -15,6 +15,7 @@ escaped: names from params and data reach the page as text only.
 from __future__ import annotations
 
 import contextlib
+import functools
 from dataclasses import dataclass
 from html import escape
 
@@ -24,14 +25,17 @@ FONT = '"DejaVu Sans", Arial, Helvetica, sans-serif'
 CHAR_WIDTH = 0.56  # average width of a character, in font sizes (for layout only)
 
 
+@functools.lru_cache(maxsize=1 << 16)  # grid lines, rows and panels repeat their coordinates
 def num(value: float) -> str:
     """A coordinate or other number, short: 12.5, 3, -0.25."""
-    text = f"{value:.2f}"
-    if text.endswith("00"):
-        text = text[:-3]
-    elif text.endswith("0"):
-        text = text[:-1]
+    text = f"{value:.2f}".rstrip("0").rstrip(".")  # there is always a dot to stop at
     return "0" if text == "-0" else text
+
+
+def nums(values) -> list[str]:
+    """:func:`num` of every value (of a path, say), without a call per value."""
+    texts = [f"{v:.2f}".rstrip("0").rstrip(".") for v in np.asarray(values, dtype=float).ravel().tolist()]
+    return ["0" if text == "-0" else text for text in texts]
 
 
 def text_width(text: str, size: float) -> float:
@@ -50,8 +54,11 @@ class Scale:
     log: bool = False
 
     def __call__(self, value):
-        v = np.clip(np.asarray(value, dtype=float), self.low, self.high)
         lo, hi = self.low, self.high
+        if isinstance(value, float):  # one value (np.float64 too): the same sums, less numpy
+            v = min(max(value, lo), hi)
+        else:
+            v = np.clip(np.asarray(value, dtype=float), lo, hi)
         if self.log:
             v, lo, hi = np.log(v), np.log(lo), np.log(hi)
         return self.start + (v - lo) / (hi - lo) * (self.end - self.start)
@@ -61,15 +68,28 @@ class Scale:
         return (v >= self.low) & (v <= self.high)
 
 
+@functools.cache
+def _name(key: str) -> str:
+    return "class" if key == "class_" else key.replace("_", "-")
+
+
+@functools.lru_cache(maxsize=4096)
+def _escaped(value: str) -> str:
+    return escape(value, quote=True)
+
+
 def _attributes(attrs: dict) -> str:
     parts = []
     for key, value in attrs.items():
         if value is None or value is False:
             continue
-        name = "class" if key == "class_" else key.replace("_", "-")
-        value = num(value) if isinstance(value, (int, float, np.number)) and not isinstance(value, bool) \
-            else str(value)
-        parts.append(f' {name}="{escape(value, quote=True)}"')
+        if isinstance(value, str):  # mostly a few colours and words, kept escaped
+            value = _escaped(value) if len(value) < 40 else escape(value, quote=True)
+        elif isinstance(value, (int, float, np.number)) and not isinstance(value, bool):
+            value = num(value)  # digits, a dot and a minus: nothing to escape
+        else:
+            value = escape(str(value), quote=True)
+        parts.append(f' {_name(key)}="{value}"')
     return "".join(parts)
 
 
@@ -116,12 +136,14 @@ class Canvas:
 
     def path(self, xs, ys, stroke="#000", width=1.0, **attrs) -> None:
         """A line through the points; a NaN breaks it (for parts outside a panel)."""
+        xs, ys = np.asarray(xs, dtype=float), np.asarray(ys, dtype=float)
+        gaps = (np.isnan(xs) | np.isnan(ys)).tolist()
         commands, pen_down = [], False
-        for x, y in zip(xs, ys):
-            if np.isnan(x) or np.isnan(y):
+        for gap, x, y in zip(gaps, nums(xs), nums(ys)):
+            if gap:
                 pen_down = False
                 continue
-            commands.append(f"{'L' if pen_down else 'M'}{num(x)} {num(y)}")
+            commands.append(f"{'L' if pen_down else 'M'}{x} {y}")
             pen_down = True
         if commands:
             self.element("path", d=" ".join(commands), fill="none", stroke=stroke,
@@ -140,8 +162,10 @@ class Canvas:
 
     def dots(self, xs, ys, r=2.0, fill="#000", **attrs) -> None:
         """Many small circles as one path (a region's practices): one element, not hundreds."""
-        d = "".join(f"M{num(x - r)} {num(y)}a{num(r)} {num(r)} 0 1 0 {num(2 * r)} 0"
-                    f"a{num(r)} {num(r)} 0 1 0 {num(-2 * r)} 0" for x, y in zip(xs, ys))
+        xs, ys = np.asarray(xs, dtype=float), np.asarray(ys, dtype=float)
+        arcs = (f"a{num(r)} {num(r)} 0 1 0 {num(2 * r)} 0"
+                f"a{num(r)} {num(r)} 0 1 0 {num(-2 * r)} 0")
+        d = "".join(f"M{x} {y}{arcs}" for x, y in zip(nums(xs - r), nums(ys)))
         if d:
             self.element("path", d=d, fill=fill, stroke="none", **attrs)
 
