@@ -212,13 +212,14 @@ def _read_csv(path: Path, text: str, columns: list[str]) -> RawTable:
     width = len(header)
     problems, fixed, rows_of = [], [], []
     file = display_path(path)
-    filled = ["".join(row).strip() != "" for row in body]
+    joined = ["".join(row) for row in body]
+    filled = [text.strip() != "" for text in joined]
     lengths = collections.Counter(len(row) for row, full in zip(body, filled) if full)
     usual = lengths.most_common(1)[0][0] if lengths else width
     for i, row in enumerate(body):
         if not filled[i]:
             continue  # a row that is empty in every cell (e.g. a trailing line) is no data
-        if any("\n" in cell for cell in row):
+        if "\n" in joined[i]:  # in one of its cells
             problems.append(Problem(file, "a quote (\") opens in this row and is not closed: the "
                                     "lines after it were read as one value", row=i + 2,
                                     hint="close the quote, or remove it"))
