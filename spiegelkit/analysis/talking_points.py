@@ -232,14 +232,13 @@ def _plain_point(rows: _Rows) -> TalkingPoint:
 
 def _point(rows: _Rows, kind: str, score: float, practices: list[str]) -> TalkingPoint:
     first = {name: values[0] for name, values in rows.columns.items()}
-    chosen = rows.where(np.array([p in practices for p in rows["practice"].tolist()], dtype=bool))
+    chosen = rows.where(_among(rows, practices))
     direction = 1 if np.log(chosen["index"] / 100).mean() >= 0 else -1
     if kind == "difference":
         same_side = chosen.where(np.sign(np.log(chosen["index"] / 100)) == direction)
         chosen = same_side if len(same_side) else chosen
         practices = chosen["practice"].tolist()
-    others = rows.where(np.array([p not in practices for p in rows["practice"].tolist()], dtype=bool)
-                        & ~rows["small_numbers"])
+    others = rows.where(~_among(rows, practices) & ~rows["small_numbers"])
     observed, expected = others["observed"].astype(float), others["expected"].astype(float)
     rest_index = (100 * np.nansum(observed) / np.nansum(expected)
                   if len(others) and np.nansum(expected) > 0 else np.nan)
@@ -257,6 +256,11 @@ def _point(rows: _Rows, kind: str, score: float, practices: list[str]) -> Talkin
         follow_up=FOLLOW_UPS[first["follow_up"]], follow_up_type=first["follow_up"],
         score=round(score, 6), practices=practices, wording=wording,
     )
+
+
+def _among(rows: _Rows, practices: list[str]) -> np.ndarray:
+    """Which rows are of one of `practices`."""
+    return np.array([p in practices for p in rows["practice"].tolist()], dtype=bool)
 
 
 def relabelled(points: list[TalkingPoint], labels: dict[str, str]) -> list[TalkingPoint]:
