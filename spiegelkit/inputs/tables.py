@@ -182,9 +182,17 @@ def read_raw(path: Path, columns: list[str] | None = None) -> RawTable:
     frame = raw.frame
     frame.columns = [str(c).strip().lower().lstrip("\ufeff") for c in frame.columns]
     if len(frame):
-        frame = frame.apply(lambda s: s.astype(str).str.strip())
+        frame = frame.apply(_stripped)
     raw.frame = frame
     return raw
+
+
+def _stripped(column: pd.Series) -> pd.Series:
+    """A column as stripped text; only a column with whitespace in it is stripped cell by cell."""
+    text = column.astype(str)
+    if re.search(r"\s", "".join(text.dropna().tolist())):  # \s: what str.strip removes
+        text = text.str.strip()
+    return text
 
 
 def _read_csv(path: Path, text: str, columns: list[str]) -> RawTable:
