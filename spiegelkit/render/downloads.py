@@ -82,11 +82,22 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
     """CSV as Dutch Excel opens it: semicolons, decimal comma, UTF-8 with BOM; no text cell
     can act as a formula."""
     frame = defused(frame)
+    if not _plain_columns(frame):
+        return frame.to_csv(index=False, sep=";", decimal=",",
+                            lineterminator="\n").encode("utf-8-sig")
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\n")  # as pandas' to_csv does
     writer.writerow([str(c) for c in frame.columns])
-    writer.writerows(zip(*(_csv_texts(frame[c]) for c in frame.columns)))
+    writer.writerows(zip(*(_csv_texts(frame.iloc[:, i]) for i in range(frame.shape[1]))))
     return out.getvalue().encode("utf-8-sig")
+
+
+def _plain_columns(frame: pd.DataFrame) -> bool:
+    """Whether `frame` has columns, all of numbers, truth values or text: the ones the quick
+    writers here write as pandas and openpyxl would."""
+    return frame.shape[1] > 0 and all(
+        dtype in (np.float64, np.int64, np.bool_, pd.Int64Dtype()) or dtype == object
+        or pd.api.types.is_string_dtype(dtype) for dtype in frame.dtypes)
 
 
 def _csv_texts(column: pd.Series) -> list[str]:
@@ -105,7 +116,12 @@ def xlsx_bytes(frame: pd.DataFrame) -> bytes:
     """An Excel workbook of `frame` whose bytes depend on the data only. A text cell that
     starts like a formula is written as text with Excel's quote prefix: never a formula."""
     rows = [[str(c) for c in frame.columns]]
-    rows += frame.astype(object).where(frame.notna(), None).to_numpy(dtype=object).tolist()
+    if not _plain_columns(frame):
+        rows += frame.astype(object).where(frame.notna(), None).to_numpy(dtype=object).tolist()
+        return _zipped(_openpyxl_book(rows), {})
+    columns = [frame.iloc[:, i] for i in range(frame.shape[1])]
+    rows += [list(row) for row in zip(*(  # missing cells are None: openpyxl leaves them out
+        [None if m else v for v, m in zip(c.tolist(), c.isna().tolist())] for c in columns))]
     sheet = _sheet_rows(rows)
     if sheet is None:  # a value that only openpyxl writes right
         return _zipped(_openpyxl_book(rows), {})
