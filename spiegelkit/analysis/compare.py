@@ -113,8 +113,28 @@ def compare_practices(data: MirrorData, agbs: list[str], confidence: float = 0.9
 @functools.lru_cache(maxsize=32)
 def _compare_practices(data: MirrorData, agbs: tuple[str, ...], confidence: float,
                        significance: str) -> pd.DataFrame:
+    region = tuple(_mirror_agbs(data))
+    if agbs != region and set(agbs) <= set(region):
+        # every row depends on its own practice and the data folder only, so a group of
+        # practices with a mirror is its rows of the data folder's comparison (made once
+        # per data folder for the regional context), in the group's order
+        return _in_order(_compare_practices(data, region, confidence, significance), agbs, data)
     table = _poisson_table(data, agbs, confidence).copy()
     return _with_marks(table, data, confidence, significance)
+
+
+def _in_order(table: pd.DataFrame, agbs: tuple[str, ...], data: MirrorData) -> pd.DataFrame:
+    """The rows of `agbs`, by year, domain and indicator (catalogue order), then practice
+    (in the order of `agbs`)."""
+    table = table[table["agb"].isin(agbs)]
+    order = {agb: i for i, agb in enumerate(agbs)}
+    domains = list(data.catalogue["domain"].drop_duplicates())
+    indicators = {ind: i for i, ind in enumerate(data.catalogue["id"])}
+    table = table.assign(
+        _p=table["agb"].map(order), _d=table["domain"].map(domains.index),
+        _i=table["indicator"].map(indicators),
+    ).sort_values(["year", "_d", "_i", "_p"]).drop(columns=["_p", "_d", "_i"])
+    return table.reset_index(drop=True)
 
 
 @functools.lru_cache(maxsize=32)
@@ -145,14 +165,7 @@ def _poisson_table(data: MirrorData, agbs: tuple[str, ...], confidence: float) -
             polarity=polarity, confidence=confidence, cost_cv=None if pd.isna(cv) else cv)
         parts.append(rows.join(result))
     table = pd.concat(parts) if parts else table
-    order = {agb: i for i, agb in enumerate(agbs)}
-    domains = list(data.catalogue["domain"].drop_duplicates())
-    indicators = {ind: i for i, ind in enumerate(data.catalogue["id"])}
-    table = table.assign(
-        _p=table["agb"].map(order), _d=table["domain"].map(domains.index),
-        _i=table["indicator"].map(indicators),
-    ).sort_values(["year", "_d", "_i", "_p"]).drop(columns=["_p", "_d", "_i"])
-    return table.reset_index(drop=True)
+    return _in_order(table, agbs, data)
 
 
 def _mirror_agbs(data: MirrorData) -> list[str]:

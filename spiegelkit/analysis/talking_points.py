@@ -78,10 +78,12 @@ def talking_points(table: pd.DataFrame, year: int, pinned=(), dropped=(),
     never; automatic selection takes only indicators the GP influences.
     """
     current = table[(table["year"] == year) & table["index"].notna()]
+    indicators = _Rows.per_indicator(current)
+    aparts = _apart_from_the_rest([rows.enough for rows in indicators])
     points = []
-    for indicator, rows in current.groupby("indicator", sort=False):
-        point = _best_point(rows)
-        if point is not None or indicator in pinned:
+    for rows, apart in zip(indicators, aparts):
+        point = _best_point(rows, apart)
+        if point is not None or rows.indicator in pinned:
             points.append(point or _plain_point(rows))
     points.sort(key=lambda p: -p.score)
     by_id = {p.indicator: p for p in points}
@@ -99,22 +101,66 @@ def talking_points(table: pd.DataFrame, year: int, pinned=(), dropped=(),
     return chosen + [p for p in points if not p.selected and p.indicator not in dropped]
 
 
-def _best_point(rows: pd.DataFrame) -> TalkingPoint | None:
-    enough = rows[~rows["small_numbers"].astype(bool)]
-    if enough.empty:
+USED = ["indicator", "title", "domain", "follow_up", "statistic", "practice", "index",
+        "significance", "small_numbers", "observed", "expected", "confidence",
+        "significance_method", "tau2"]  # the columns a talking point is made from
+
+
+@dataclass
+class _Rows:
+    """One indicator's rows of the table as plain arrays (a handful of practices each:
+    numpy on a few values is many times quicker than pandas)."""
+
+    columns: dict[str, np.ndarray]
+
+    @classmethod
+    def per_indicator(cls, current: pd.DataFrame) -> list["_Rows"]:
+        """Each indicator's rows, in table order."""
+        columns = {name: current[name].to_numpy() for name in USED if name in current}
+        columns["small_numbers"] = columns["small_numbers"].astype(bool)
+        columns["index"] = columns["index"].astype(float)
+        positions: dict = {}
+        for i, indicator in enumerate(columns["indicator"].tolist()):
+            positions.setdefault(indicator, []).append(i)
+        return [cls({name: values[rows] for name, values in columns.items()})
+                for rows in positions.values()]
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        return self.columns[name]
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.columns
+
+    def __len__(self) -> int:
+        return len(self.columns["index"])
+
+    def where(self, keep: np.ndarray) -> "_Rows":
+        return _Rows({name: values[keep] for name, values in self.columns.items()})
+
+    @property
+    def indicator(self):
+        return self.columns["indicator"][0]
+
+    @property
+    def enough(self) -> "_Rows":
+        """The rows with enough events for a verdict."""
+        return self.where(~self["small_numbers"])
+
+
+def _best_point(rows: _Rows, apart) -> TalkingPoint | None:
+    enough = rows.enough
+    if not len(enough):
         return None
     log_index = np.log(enough["index"] / 100)
-    clarity = enough["significance"].map(CLARITY).fillna(0.0)
+    clarity = np.array([CLARITY.get(code, 0.0) for code in enough["significance"].tolist()])
     direction = np.sign(log_index) * (clarity > 0)
     candidates = []
     if len(enough) >= 2 and (clarity > 0).all() and abs(direction.sum()) == len(enough):
-        score = SIMILARITY_BONUS * float(clarity.min() * log_index.abs().min())
-        candidates.append(("similarity", score, list(enough["practice"])))
+        score = SIMILARITY_BONUS * float(clarity.min() * np.abs(log_index).min())
+        candidates.append(("similarity", score, enough["practice"].tolist()))
     if (clarity > 0).any():
-        differing = enough[clarity > 0]
-        score = float((clarity * log_index.abs()).max())
-        candidates.append(("difference", score, list(differing["practice"])))
-    apart = _apart_from_the_rest(enough)
+        score = float(np.nanmax(clarity * np.abs(log_index)))  # skips 0 x inf
+        candidates.append(("difference", score, enough["practice"][clarity > 0].tolist()))
     if apart is not None:
         candidates.append(apart)
     if not candidates:
@@ -125,54 +171,83 @@ def _best_point(rows: pd.DataFrame) -> TalkingPoint | None:
     return _point(rows, kind, score, practices)
 
 
-def _apart_from_the_rest(enough: pd.DataFrame):
-    """("apart", score, [practice]) for the practice furthest from the rest of the group
-    that differs from it beyond chance and the spread between practices, or None."""
-    if len(enough) < 3 or enough["statistic"].iloc[0] == "cost":
-        return None
-    confidence = float(enough["confidence"].iloc[0]) if "confidence" in enough else 0.95
-    # counts from a printed mirror (figure x patients / 100) are whole only up to rounding
-    rest = stats.differs_from_rest_of_group(np.round(enough["observed"].to_numpy(float)),
-                                            enough["expected"].to_numpy(float), confidence)
+def _apart_from_the_rest(indicators: list[_Rows]) -> list:
+    """Per indicator (its rows with enough events): ("apart", score, [practice]) for the
+    practice furthest from the rest of the group that differs from it beyond chance and the
+    spread between practices, or None. One test of every indicator at each confidence."""
+    found = [None] * len(indicators)
+    tested = [i for i, enough in enumerate(indicators)
+              if len(enough) >= 3 and enough["statistic"][0] != "cost"]
+    by_confidence: dict[float, list[int]] = {}
+    for i in tested:
+        enough = indicators[i]
+        confidence = float(enough["confidence"][0]) if "confidence" in enough else 0.95
+        by_confidence.setdefault(confidence, []).append(i)
+    for confidence, members in by_confidence.items():
+        # counts from a printed mirror (figure x patients / 100) are whole only up to rounding
+        rest = stats.differs_from_rest_of_group(
+            np.round(np.concatenate([indicators[i]["observed"].astype(float) for i in members])),
+            np.concatenate([indicators[i]["expected"].astype(float) for i in members]),
+            confidence, groups=np.repeat(members, [len(indicators[i]) for i in members]),
+            p_values=False)
+        z, z_outer = norm.ppf(0.5 + confidence / 2), norm.ppf(0.5 + stats.OUTER_CONFIDENCE / 2)
+        start = 0
+        for i in members:
+            enough = indicators[i]
+            k = len(enough)
+            part = slice(start, start + k)
+            start += k
+            found[i] = _apart(enough, rest["observed"].to_numpy()[part],
+                              rest["rate_ratio"].to_numpy(float)[part],
+                              rest["differs"].fillna(False).to_numpy(bool)[part], z, z_outer)
+    return found
+
+
+def _apart(enough: _Rows, observed, rate_ratio, differs, z: float, z_outer: float):
+    """One indicator's "apart" candidate from its practices' rest-of-group comparison."""
     tau2 = 0.0
-    if "significance_method" in enough and enough["significance_method"].isin(SPREAD_METHODS).all():
-        tau2 = float(enough["tau2"].iloc[0])
+    if "significance_method" in enough and all(
+            method in SPREAD_METHODS for method in enough["significance_method"].tolist()):
+        tau2 = float(enough["tau2"][0])
     k = len(enough)
-    observed, rest_observed = rest["observed"].to_numpy(), rest["observed"].sum() - rest["observed"].to_numpy()
+    rest_observed = observed.sum() - observed
     with np.errstate(divide="ignore"):
         se = np.sqrt(1 / observed + 1 / rest_observed + tau2 * (1 + 1 / (k - 1)))
-        distance = np.abs(np.log(rest["rate_ratio"].to_numpy(float)))
-    beyond = rest["differs"].fillna(False).to_numpy(bool) & np.isfinite(distance)
-    beyond &= ~enough["significance"].isin(set(CLARITY)).to_numpy()  # marked: a "difference"
-    beyond &= distance > norm.ppf(0.5 + confidence / 2) * se
+        distance = np.abs(np.log(rate_ratio))
+    beyond = differs & np.isfinite(distance)
+    beyond &= ~np.array([code in CLARITY for code in enough["significance"].tolist()],
+                        dtype=bool)  # marked: a "difference"
+    beyond &= distance > z * se
     if not beyond.any():
         return None
     best = int(np.argmax(np.where(beyond, distance, -1)))
-    clarity = 2.0 if distance[best] > norm.ppf(0.5 + stats.OUTER_CONFIDENCE / 2) * se[best] else 1.0
-    return "apart", clarity * float(distance[best]), [enough["practice"].iloc[best]]
+    clarity = 2.0 if distance[best] > z_outer * se[best] else 1.0
+    return "apart", clarity * float(distance[best]), [enough["practice"][best]]
 
 
-def _plain_point(rows: pd.DataFrame) -> TalkingPoint:
+def _plain_point(rows: _Rows) -> TalkingPoint:
     """A pinned indicator without a notable pattern: ask about it all the same."""
-    return _point(rows, "pinned", 0.0, list(rows["practice"]))
+    return _point(rows, "pinned", 0.0, rows["practice"].tolist())
 
 
-def _point(rows: pd.DataFrame, kind: str, score: float, practices: list[str]) -> TalkingPoint:
-    first = rows.iloc[0]
-    chosen = rows[rows["practice"].isin(practices)]
+def _point(rows: _Rows, kind: str, score: float, practices: list[str]) -> TalkingPoint:
+    first = {name: values[0] for name, values in rows.columns.items()}
+    chosen = rows.where(_among(rows, practices))
     direction = 1 if np.log(chosen["index"] / 100).mean() >= 0 else -1
     if kind == "difference":
-        same_side = chosen[np.sign(np.log(chosen["index"] / 100)) == direction]
+        same_side = chosen.where(np.sign(np.log(chosen["index"] / 100)) == direction)
         chosen = same_side if len(same_side) else chosen
-        practices = list(chosen["practice"])
-    others = rows[~rows["practice"].isin(practices) & ~rows["small_numbers"].astype(bool)]
-    rest_index = (100 * others["observed"].sum() / others["expected"].sum()
-                  if len(others) and others["expected"].sum() > 0 else np.nan)
+        practices = chosen["practice"].tolist()
+    others = rows.where(~_among(rows, practices) & ~rows["small_numbers"])
+    observed, expected = others["observed"].astype(float), others["expected"].astype(float)
+    rest_index = (100 * np.nansum(observed) / np.nansum(expected)
+                  if len(others) and np.nansum(expected) > 0 else np.nan)
     wording = dict(
-        own=", ".join(dutch.number(i) for i in chosen["index"]), rest=dutch.number(rest_index),
+        own=", ".join(dutch.number(i) for i in chosen["index"].tolist()),
+        rest=dutch.number(rest_index),
         title=_in_sentence(first["title"]), verb="ligt" if len(practices) == 1 else "liggen",
         direction=DIRECTIONS[direction],
-        indices=", ".join(dutch.number(i) for i in chosen["index"]),
+        indices=", ".join(dutch.number(i) for i in chosen["index"].tolist()),
         low=dutch.number(rows["index"].min()), high=dutch.number(rows["index"].max()),
     )
     return TalkingPoint(
@@ -181,6 +256,11 @@ def _point(rows: pd.DataFrame, kind: str, score: float, practices: list[str]) ->
         follow_up=FOLLOW_UPS[first["follow_up"]], follow_up_type=first["follow_up"],
         score=round(score, 6), practices=practices, wording=wording,
     )
+
+
+def _among(rows: _Rows, practices: list[str]) -> np.ndarray:
+    """Which rows are of one of `practices`."""
+    return np.array([p in practices for p in rows["practice"].tolist()], dtype=bool)
 
 
 def relabelled(points: list[TalkingPoint], labels: dict[str, str]) -> list[TalkingPoint]:

@@ -182,9 +182,17 @@ def read_raw(path: Path, columns: list[str] | None = None) -> RawTable:
     frame = raw.frame
     frame.columns = [str(c).strip().lower().lstrip("\ufeff") for c in frame.columns]
     if len(frame):
-        frame = frame.apply(lambda s: s.astype(str).str.strip())
+        frame = frame.apply(_stripped)
     raw.frame = frame
     return raw
+
+
+def _stripped(column: pd.Series) -> pd.Series:
+    """A column as stripped text; only a column with whitespace in it is stripped cell by cell."""
+    text = column.astype(str)
+    if re.search(r"\s", "".join(text.dropna().tolist())):  # \s: what str.strip removes
+        text = text.str.strip()
+    return text
 
 
 def _read_csv(path: Path, text: str, columns: list[str]) -> RawTable:
@@ -212,28 +220,34 @@ def _read_csv(path: Path, text: str, columns: list[str]) -> RawTable:
     width = len(header)
     problems, fixed, rows_of = [], [], []
     file = display_path(path)
-    filled = ["".join(row).strip() != "" for row in body]
+    joined = ["".join(row) for row in body]
+    filled = [text.strip() != "" for text in joined]
     lengths = collections.Counter(len(row) for row, full in zip(body, filled) if full)
     usual = lengths.most_common(1)[0][0] if lengths else width
-    for i, row in enumerate(body):
-        if not filled[i]:
-            continue  # a row that is empty in every cell (e.g. a trailing line) is no data
-        if any("\n" in cell for cell in row):
-            problems.append(Problem(file, "a quote (\") opens in this row and is not closed: the "
-                                    "lines after it were read as one value", row=i + 2,
-                                    hint="close the quote, or remove it"))
-            continue
-        extra = row[width:]
-        # empty cells after the last column are fine when every row has them (Excel does
-        # that); one row longer than the others has shifted values, even if its last is empty
-        if len(row) > width and (any(cell.strip() for cell in extra) or len(row) != usual):
-            problems.append(_ragged(file, i + 2, len(row), width, sep, "more"))
-            continue
-        if len(row) < width:
-            problems.append(_ragged(file, i + 2, len(row), width, sep, "fewer"))
-            continue
-        fixed.append(row[:width])
-        rows_of.append(i)
+    if set(lengths) == {width} and "\n" not in "".join(joined):
+        # the usual file, quickly: every row as wide as the header, no value over two lines
+        rows_of = [i for i, full in enumerate(filled) if full]
+        fixed = [body[i] for i in rows_of]
+    else:
+        for i, row in enumerate(body):
+            if not filled[i]:
+                continue  # a row that is empty in every cell (e.g. a trailing line) is no data
+            if "\n" in joined[i]:  # in one of its cells
+                problems.append(Problem(
+                    file, "a quote (\") opens in this row and is not closed: the lines after it "
+                    "were read as one value", row=i + 2, hint="close the quote, or remove it"))
+                continue
+            extra = row[width:]
+            # empty cells after the last column are fine when every row has them (Excel does
+            # that); one row longer than the others has shifted values, even if its last is empty
+            if len(row) > width and (any(cell.strip() for cell in extra) or len(row) != usual):
+                problems.append(_ragged(file, i + 2, len(row), width, sep, "more"))
+                continue
+            if len(row) < width:
+                problems.append(_ragged(file, i + 2, len(row), width, sep, "fewer"))
+                continue
+            fixed.append(row[:width])
+            rows_of.append(i)
     frame = pd.DataFrame(fixed, columns=header, dtype=object)
     frame.index = pd.Index(rows_of)  # position in the file: row numbers stay right
     return RawTable(frame, "," if sep == ";" else None, problems)

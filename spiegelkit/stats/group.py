@@ -11,7 +11,8 @@ from spiegelkit.stats._common import _vectorise, _reject, _z, SMALL_NUMBERS_THRE
 
 
 
-def differs_from_rest_of_group(observed, expected, confidence: float = 0.95) -> pd.DataFrame:
+def differs_from_rest_of_group(observed, expected, confidence: float = 0.95, groups=None,
+                               p_values: bool = True) -> pd.DataFrame:
     """Each practice's standardised ratio against the pooled ratio of the other practices.
 
     Parameters
@@ -21,6 +22,12 @@ def differs_from_rest_of_group(observed, expected, confidence: float = 0.95) -> 
     expected : array or Series
         Expected events per practice, ``> 0``.
     confidence : float, default 0.95
+    groups : array, optional
+        A label per practice: each practice is compared with the rest of its own group, so
+        that many groups (a group's indicators, say) take one call. Default: one group.
+    p_values : bool, default True
+        False leaves out the exact test (``p_value`` missing), the slow part: the verdict
+        comes from the interval and does not need it.
 
     Returns
     -------
@@ -56,9 +63,16 @@ def differs_from_rest_of_group(observed, expected, confidence: float = 0.95) -> 
     _reject(o < 0, "observed must not be negative", "{:g}", shape, o)
     _reject(o != np.round(o), "observed must be whole numbers of events", "{:g}", shape, o)
     _reject(e <= 0, "expected must be greater than zero", "{:g}", shape, e)
-    if o.size < 2:
-        raise ValueError("comparing with the rest of the group needs at least 2 practices")
-    rest_o, rest_e = o.sum() - o, e.sum() - e
+    labels = np.zeros(o.size, dtype=int) if groups is None else np.asarray(groups)
+    if labels.shape != o.shape:
+        raise ValueError("groups must give one label per practice")
+    rest_o, rest_e = np.empty_like(o), np.empty_like(e)
+    for label in dict.fromkeys(labels.tolist()):
+        members = labels == label
+        if members.sum() < 2:
+            raise ValueError("comparing with the rest of the group needs at least 2 practices")
+        rest_o[members] = o[members].sum() - o[members]
+        rest_e[members] = e[members].sum() - e[members]
     total = (o + rest_o).astype(int)
     tail = (1 - confidence) / 2
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -68,7 +82,7 @@ def differs_from_rest_of_group(observed, expected, confidence: float = 0.95) -> 
         lower, upper = pi_low / (1 - pi_low) * odds, pi_high / (1 - pi_high) * odds
         ratio, rest_ratio = o / e, rest_o / rest_e
         rate_ratio = ratio / rest_ratio
-    p_values = [stats.binomtest(int(k), int(m), float(p)).pvalue if m > 0 else np.nan
+    p_values = [stats.binomtest(int(k), int(m), float(p)).pvalue if m > 0 and p_values else np.nan
                 for k, m, p in zip(o, total, e / (e + rest_e))]
     small = o < SMALL_NUMBERS_THRESHOLD
     codes = np.asarray(significance_band(lower, upper, 1.0, confidence, small_numbers=small),
