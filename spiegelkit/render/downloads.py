@@ -7,21 +7,15 @@ per-practice version carries no other practice's name or AGB code in its downloa
 from __future__ import annotations
 
 import base64
-import csv
 import datetime
-import functools
 import hashlib
 import io
-import math
 import re
 import zipfile
 from pathlib import Path
 
-import numpy as np
 import openpyxl
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ERROR_CODES, ILLEGAL_CHARACTERS_RE
-from openpyxl.utils import get_column_letter
 import pandas as pd
 
 from spiegelkit.render.html import Html, render
@@ -81,32 +75,8 @@ def defused(frame: pd.DataFrame) -> pd.DataFrame:
 def csv_bytes(frame: pd.DataFrame) -> bytes:
     """CSV as Dutch Excel opens it: semicolons, decimal comma, UTF-8 with BOM; no text cell
     can act as a formula."""
-    frame = defused(frame)
-    if not _plain_columns(frame):
-        return frame.to_csv(index=False, sep=";", decimal=",",
-                            lineterminator="\n").encode("utf-8-sig")
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\n")  # as pandas' to_csv does
-    writer.writerow([str(c) for c in frame.columns])
-    writer.writerows(zip(*(_csv_texts(frame.iloc[:, i]) for i in range(frame.shape[1]))))
-    return out.getvalue().encode("utf-8-sig")
-
-
-def _plain_columns(frame: pd.DataFrame) -> bool:
-    """Whether `frame` has columns, all of numbers, truth values or text: the ones the quick
-    writers here write as pandas and openpyxl would."""
-    return frame.shape[1] > 0 and all(
-        dtype in (np.float64, np.int64, np.bool_, pd.Int64Dtype()) or dtype == object
-        or pd.api.types.is_string_dtype(dtype) for dtype in frame.dtypes)
-
-
-def _csv_texts(column: pd.Series) -> list[str]:
-    """A column's cells as ``to_csv(decimal=",")`` writes them (and many times quicker):
-    missing values empty, floats with a decimal comma."""
-    missing = column.isna().tolist()
-    if column.dtype == np.float64:
-        return ["" if m else str(v).replace(".", ",", 1) for v, m in zip(column.tolist(), missing)]
-    return ["" if m else str(v) for v, m in zip(column.tolist(), missing)]
+    return defused(frame).to_csv(index=False, sep=";", decimal=",",
+                                 lineterminator="\n").encode("utf-8-sig")
 
 
 FIXED_TIME = datetime.datetime(2000, 1, 1)  # same data, same bytes: no write time inside
@@ -115,30 +85,6 @@ FIXED_TIME = datetime.datetime(2000, 1, 1)  # same data, same bytes: no write ti
 def xlsx_bytes(frame: pd.DataFrame) -> bytes:
     """An Excel workbook of `frame` whose bytes depend on the data only. A text cell that
     starts like a formula is written as text with Excel's quote prefix: never a formula."""
-    rows = [[str(c) for c in frame.columns]]
-    if not _plain_columns(frame):
-        rows += frame.astype(object).where(frame.notna(), None).to_numpy(dtype=object).tolist()
-        return _zipped(_openpyxl_book(rows), {})
-    columns = [frame.iloc[:, i] for i in range(frame.shape[1])]
-    rows += [list(row) for row in zip(*(  # missing cells are None: openpyxl leaves them out
-        [None if m else v for v, m in zip(c.tolist(), c.isna().tolist())] for c in columns))]
-    sheet = _sheet_rows(rows)
-    if sheet is None:  # a value that only openpyxl writes right
-        return _zipped(_openpyxl_book(rows), {})
-    return _zipped(_empty_book(), {SHEET: sheet})
-
-
-SHEET = "xl/worksheets/sheet1.xml"
-
-
-@functools.cache
-def _empty_book() -> bytes:
-    """The workbook with an empty sheet, as openpyxl saves it (only its save time varies)."""
-    return _openpyxl_book([])
-
-
-def _openpyxl_book(rows: list[list]) -> bytes:
-    """The workbook of `rows` as openpyxl saves it."""
     book = openpyxl.Workbook(write_only=True)  # streams rows: a third of pandas' time
     sheet = book.create_sheet("spiegel")
 
@@ -149,60 +95,13 @@ def _openpyxl_book(rows: list[list]) -> bytes:
         text.data_type, text.quotePrefix = "s", True  # openpyxl would make it a formula
         return text
 
-    for row in rows:
+    sheet.append([cell(str(c)) for c in frame.columns])
+    for row in frame.astype(object).where(frame.notna(), None).itertuples(index=False):
         sheet.append([cell(value) for value in row])
     buffer = io.BytesIO()
     book.save(buffer)
-    return buffer.getvalue()
-
-
-def _plain(value) -> bool:
-    """Whether :func:`_sheet_rows` writes `value` as openpyxl would: no formula-like, error
-    or illegal text, only the types openpyxl writes as they are."""
-    if value is None or type(value) in (int, float, bool):
-        return True
-    return (type(value) is str and not is_risky(value) and value not in ERROR_CODES
-            and len(value) <= 32767 and not ILLEGAL_CHARACTERS_RE.search(value))
-
-
-def _sheet_rows(rows: list[list]) -> bytes | None:
-    """``<sheetData>`` of `rows`, byte for byte as openpyxl's write-only sheet writes it with
-    lxml and many times quicker; None when a value is not :func:`_plain`."""
-    letters = [get_column_letter(i + 1) for i in range(max(map(len, rows), default=0))]
-    out = []
-    for number, row in enumerate(rows, start=1):
-        out.append(f'<row r="{number}">')
-        for letter, value in zip(letters, row):
-            ref = f"{letter}{number}"
-            if type(value) is float:
-                text = "" if math.isnan(value) or math.isinf(value) else "%.16g" % value
-                out.append(f'<c r="{ref}" t="n"><v>{text}</v></c>')
-            elif value is None:
-                continue
-            elif not _plain(value):
-                return None
-            elif type(value) is str:
-                if not value:
-                    out.append(f'<c r="{ref}" t="inlineStr"></c>')
-                    continue
-                text = (value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-                        .replace("\r", "&#13;"))
-                space = ' xml:space="preserve"' if value != value.strip() else ""
-                out.append(f'<c r="{ref}" t="inlineStr"><is><t{space}>{text}</t></is></c>')
-            elif type(value) is bool:
-                out.append(f'<c r="{ref}" t="b"><v>{int(value)}</v></c>')
-            else:  # int
-                out.append(f'<c r="{ref}" t="n"><v>{"%.16g" % value}</v></c>')
-        out.append("</row>")
-    return "".join(out).encode("ascii", "xmlcharrefreplace")
-
-
-def _zipped(saved: bytes, rows: dict[str, bytes]) -> bytes:
-    """`saved` again without the save time in it; `rows` (part name -> ``<sheetData>``
-    content) go into the empty sheets of those parts."""
     fixed = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(saved)) as source, \
-            zipfile.ZipFile(fixed, "w", zipfile.ZIP_DEFLATED) as target:
+    with zipfile.ZipFile(buffer) as source, zipfile.ZipFile(fixed, "w", zipfile.ZIP_DEFLATED) as target:
         for item in source.infolist():
             info = zipfile.ZipInfo(item.filename, date_time=FIXED_TIME.timetuple()[:6])
             info.compress_type = zipfile.ZIP_DEFLATED
@@ -210,11 +109,6 @@ def _zipped(saved: bytes, rows: dict[str, bytes]) -> bytes:
             if item.filename == "docProps/core.xml":  # openpyxl stamps the save time here
                 content = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*",
                                  rb"\g<1>2000-01-01T00:00:00Z", content)
-            if item.filename in rows:
-                empty = b"<sheetData></sheetData>"
-                assert content.count(empty) == 1, "openpyxl wrote the empty sheet differently"
-                content = content.replace(empty, b"<sheetData>" + rows[item.filename]
-                                          + b"</sheetData>")
             target.writestr(info, content)
     return fixed.getvalue()
 
