@@ -40,6 +40,7 @@ class GroupAnalysis:
     region: pd.DataFrame
     points: list[TalkingPoint]
     _changes: dict = field(default_factory=dict, compare=False, repr=False)
+    _whatifs: dict = field(default_factory=dict, compare=False, repr=False)
 
     def changes(self, year: int) -> list[dict]:
         """The records of ``changes_since(table, year)``, AGB codes as practice: computed
@@ -48,6 +49,14 @@ class GroupAnalysis:
             changes = changes_since(self.table, year)
             self._changes[year] = charts.records(changes, list(changes.columns))
         return self._changes[year]
+
+    def cost_whatif(self, year: int) -> pd.DataFrame:
+        """``care_cost_whatif`` of the cost indicators in `year` (by AGB code), computed once:
+        a version only names the practices."""
+        if year not in self._whatifs:
+            current = self.table[(self.table["year"] == year) & (self.table["statistic"] == "cost")]
+            self._whatifs[year] = care_cost_whatif(current, target="median") if len(current) else None
+        return self._whatifs[year]
 
 
 ANALYSES_KEPT = 4  # a kernel makes one group's handouts at a time
@@ -298,7 +307,8 @@ class Handout:
         current = self.current[self.current["statistic"] == "cost"]
         if current.empty:
             return []
-        whatif = care_cost_whatif(current, target="median")
+        whatif = (self.analysis.cost_whatif(self.year) if self.analysis is not None
+                  else care_cost_whatif(current, target="median")).copy()
         whatif["who"] = whatif["agb"].map(self.labels).where(whatif["level"] == "practice", "de groep")
         rows = []
         for indicator, part in whatif.groupby("indicator", sort=False):

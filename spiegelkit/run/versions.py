@@ -72,6 +72,12 @@ def run_cells(notebook: nbformat.NotebookNode, what: str) -> None:
                                 f"{type(error).__name__}: {error}") from error
 
 
+def _output(output_type: str, **fields) -> nbformat.NotebookNode:
+    """An output as nbformat's ``new_output`` makes it, without validating each one (a
+    version has some 30, and their schema check cost more than their rendering)."""
+    return nbformat.from_dict({"output_type": output_type, **fields})
+
+
 class _Publisher(DisplayPublisher):
     """display() calls of a cell, as display_data outputs."""
 
@@ -80,7 +86,7 @@ class _Publisher(DisplayPublisher):
         self.outputs = outputs
 
     def publish(self, data, metadata=None, source=None, *, transient=None, update=False, **kwargs):
-        self.outputs.append(nbformat.v4.new_output("display_data", data=data, metadata=metadata or {}))
+        self.outputs.append(_output("display_data", data=data, metadata=metadata or {}))
 
     def clear_output(self, wait=False):
         self.outputs.clear()
@@ -100,9 +106,8 @@ class _ResultHook(DisplayHook):
         pass
 
     def write_format_data(self, format_dict, md_dict=None):
-        self.outputs.append(nbformat.v4.new_output(
-            "execute_result", data=format_dict, metadata=md_dict or {},
-            execution_count=self.shell.execution_count))
+        self.outputs.append(_output("execute_result", data=format_dict, metadata=md_dict or {},
+                                    execution_count=self.shell.execution_count))
 
     def finish_displayhook(self):
         pass
@@ -119,7 +124,7 @@ class _Stream:
         if last is not None and last.output_type == "stream" and last.name == self.name:
             last.text += text
         elif text:
-            self.outputs.append(nbformat.v4.new_output("stream", name=self.name, text=text))
+            self.outputs.append(_output("stream", name=self.name, text=text))
         return len(text)
 
     def flush(self) -> None:
