@@ -52,6 +52,7 @@ def html_exporter() -> HTMLExporter:
     exporter.exclude_output_prompt = True
     exporter.language_code = "nl"
     exporter.embed_images = True
+    exporter.optimistic_validation = True  # the notebook is checked once, not after each step
     return exporter
 
 
