@@ -135,18 +135,28 @@ class _Stream:
 
 
 class _capturing:
-    """Send a cell's displays, result and streams to `outputs` instead of the kernel's client."""
+    """Send a cell's displays, result and streams to `outputs` instead of the kernel's client.
+
+    The publisher and the result hook are made once per kernel and lent their list for the
+    cell: the shell remembers every display publisher it was given (a new one per cell kept
+    each cell's outputs alive, some 6 MiB per group over a national run)."""
+
+    _lent: dict = {}
 
     def __init__(self, shell, outputs: list):
         self.shell, self.outputs = shell, outputs
+        if not self._lent:
+            self._lent.update(publisher=_Publisher([], shell=shell), hook=_ResultHook([], shell=shell))
 
     def __enter__(self):
+        publisher, hook = self._lent["publisher"], self._lent["hook"]
+        publisher.outputs = hook.outputs = self.outputs
         self.saved = (self.shell.display_pub, sys.displayhook, sys.stdout, sys.stderr)
-        self.shell.display_pub = _Publisher(self.outputs, shell=self.shell)
-        sys.displayhook = _ResultHook(self.outputs, shell=self.shell)
+        self.shell.display_pub, sys.displayhook = publisher, hook
         sys.stdout, sys.stderr = _Stream("stdout", self.outputs), _Stream("stderr", self.outputs)
         return self
 
     def __exit__(self, *_):
         self.shell.display_pub, sys.displayhook, sys.stdout, sys.stderr = self.saved
+        self._lent["publisher"].outputs = self._lent["hook"].outputs = []
         return False
