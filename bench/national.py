@@ -146,7 +146,8 @@ def same_outputs(a: Path, b: Path) -> tuple[int, list[str]]:
     byte for byte: (files compared, files differing or missing in `b`)."""
     compared, differing = 0, []
     for path in sorted(a.rglob("*")):
-        if path.is_dir() or path.name == "manifest.json" or path.suffix == ".ipynb":
+        if path.is_dir() or path.name == "manifest.json" or path.suffix == ".ipynb" \
+                or path.name.startswith("."):  # the run lock, temporary files
             continue
         other = b / path.relative_to(a)
         compared += 1

@@ -120,3 +120,34 @@ def test_a_cell_failing_in_one_version_fails_the_group_naming_the_practice_and_t
     folder = tmp_path / "outputs" / result.group_id
     assert "kapot voor deze praktijk" in (folder / "FAILED.txt").read_text()
     assert not list(folder.glob("practice-*")) and not (folder / "handout.html").exists()
+
+
+@pytest.mark.e2e
+def test_versions_in_a_kernel_leave_no_cell_outputs_behind(mini_group, tmp_path):
+    # Every version's cells print and display through one lent publisher and result hook:
+    # after the versions of two groups, the kernel holds no outputs of theirs and has its own
+    # display publisher back (a publisher per cell once kept 6 MiB per group alive).
+    from spiegelkit.run.engine import WarmKernel
+
+    kernel = WarmKernel()
+    try:
+        group = open_group(mini_group)
+        parameters = [notebook_parameters(group, agb) for agb in PRACTICES]
+        for round_ in (1, 2):
+            targets = [tmp_path / f"{round_}-{agb}.html" for agb in PRACTICES]
+            kernel.make_versions(GROUP_NOTEBOOK, parameters, targets, "Spiegelbijeenkomst",
+                                 GROUP_NOTEBOOK.parent)
+            assert all(t.stat().st_size > 100_000 for t in targets)
+        kernel.run_code(
+            "def _look():\n"
+            "    import gc\n"
+            "    from IPython import get_ipython\n"
+            "    from spiegelkit.run import versions\n"
+            "    gc.unfreeze()\n"  # what kernel_state froze is counted too
+            "    gc.collect()\n"
+            "    kept = [o for o in gc.get_objects() if isinstance(o, versions._Publisher)]\n"
+            "    assert len(kept) == 1 and kept[0].outputs == [], kept\n"
+            "    assert type(get_ipython().display_pub).__module__.startswith('ipykernel')\n"
+            "_look()")
+    finally:
+        kernel.shutdown()
