@@ -61,18 +61,24 @@ def kind_of(process: psutil.Process) -> str:
     for kind in ("ipykernel_launcher", "papermill", "nbconvert", "in-process"):
         if kind in line:
             return {"ipykernel_launcher": "kernel"}.get(kind, kind)
+    if "multiprocessing" in line or "distributed" in line:
+        return "dask worker"
     return "other"
 
 
 class PeakMemory:
-    """Samples the peak memory of every process below this one, by process, every 0.1 s."""
+    """Samples every process below this one every `interval` seconds: per process its kind,
+    peak memory and resident memory over time (to see whether it stays flat)."""
 
-    def __init__(self):
+    def __init__(self, interval: float = 0.1):
+        self.interval = interval
         self.peaks: dict[int, tuple[str, int]] = {}
+        self.series: dict[int, list[tuple[float, int]]] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
 
     def __enter__(self):
+        self.started = time.time()
         self._thread.start()
         return self
 
@@ -82,13 +88,14 @@ class PeakMemory:
 
     def _sample(self):
         me = psutil.Process()
-        while not self._stop.wait(0.1):
+        while not self._stop.wait(self.interval):
             for child in me.children(recursive=True):
                 try:
-                    kind, peak = kind_of(child), peak_bytes(child.pid)
+                    kind, peak, rss = kind_of(child), peak_bytes(child.pid), child.memory_info().rss
                 except (psutil.Error, OSError):
                     continue
                 self.peaks[child.pid] = (kind, max(peak, self.peaks.get(child.pid, ("", 0))[1]))
+                self.series.setdefault(child.pid, []).append((time.time() - self.started, rss))
 
     def by_kind(self, kind: str) -> list[int]:
         return sorted((peak for k, peak in self.peaks.values() if k == kind), reverse=True)

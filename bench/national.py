@@ -37,11 +37,9 @@ import shutil
 import statistics
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
-import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import batch as groupbench  # noqa: E402  bench/batch.py: plain loop, floor, peak memory
@@ -55,55 +53,19 @@ def uptime() -> str:
     return subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
 
 
-class MemoryTrace:
-    """Every `interval` seconds: the resident memory of every kernel and Dask worker below
-    this process; keeps each one's peak and a time series, to see whether it stays flat."""
-
-    def __init__(self, interval: float = 2.0):
-        self.interval = interval
-        self.series: dict[int, list[tuple[float, int]]] = {}
-        self.kinds: dict[int, str] = {}
-        self.peaks: dict[int, int] = {}
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-
-    def __enter__(self):
-        self.started = time.time()
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_):
-        self._stop.set()
-        self._thread.join()
-
-    def _sample(self):
-        me = psutil.Process()
-        while not self._stop.wait(self.interval):
-            for child in me.children(recursive=True):
-                try:
-                    line = " ".join(child.cmdline())
-                    kind = "kernel" if "ipykernel_launcher" in line else \
-                        "dask worker" if "multiprocessing" in line or "distributed" in line else None
-                    if kind is None:
-                        continue
-                    rss = child.memory_info().rss
-                    peak = groupbench.peak_bytes(child.pid)
-                except (psutil.Error, OSError):
-                    continue
-                self.kinds[child.pid] = kind
-                self.peaks[child.pid] = max(peak, self.peaks.get(child.pid, 0))
-                self.series.setdefault(child.pid, []).append((time.time() - self.started, rss))
-
-    def workers(self) -> list[dict]:
-        """Per process: kind, peak, and the median RSS of the first and last tenth of its run."""
-        out = []
-        for pid, series in self.series.items():
-            tenth = max(1, len(series) // 10)
-            out.append({"pid": pid, "kind": self.kinds[pid], "peak_mib": self.peaks[pid] / MIB,
-                        "samples": len(series),
-                        "first_tenth_mib": statistics.median(r for _, r in series[:tenth]) / MIB,
-                        "last_tenth_mib": statistics.median(r for _, r in series[-tenth:]) / MIB})
-        return sorted(out, key=lambda w: (w["kind"], -w["peak_mib"]))
+def worker_memory(memory: groupbench.PeakMemory) -> list[dict]:
+    """Per kernel and Dask worker: its peak, and the median resident memory of the first
+    and of the last tenth of its run."""
+    out = []
+    for pid, series in memory.series.items():
+        kind, peak = memory.peaks[pid]
+        if kind not in ("kernel", "dask worker"):
+            continue
+        tenth = max(1, len(series) // 10)
+        out.append({"pid": pid, "kind": kind, "peak_mib": peak / MIB, "samples": len(series),
+                    "first_tenth_mib": statistics.median(r for _, r in series[:tenth]) / MIB,
+                    "last_tenth_mib": statistics.median(r for _, r in series[-tenth:]) / MIB})
+    return sorted(out, key=lambda w: (w["kind"], -w["peak_mib"]))
 
 
 def handout_files(out: Path) -> list[Path]:
@@ -116,7 +78,7 @@ def engine_run(paths: list[Path], out: Path, workers: int, versions: str,
     from spiegelkit.run.batch import run_groups
 
     shutil.rmtree(out, ignore_errors=True)
-    with MemoryTrace() as memory:
+    with groupbench.PeakMemory(interval=2.0) as memory:
         started, wall_start = time.perf_counter(), time.time()
         results = run_groups(paths, out, jobs=workers, progress=False, force=True,
                              versions=versions, scheduler=scheduler)
@@ -137,7 +99,7 @@ def engine_run(paths: list[Path], out: Path, workers: int, versions: str,
             "steady_seconds_per_group": 1 / steady if steady else seconds / len(paths),
             "first_groups_done_after": done[:workers],
             "group_latency": statistics.median(warm or [r.seconds for r in results]),
-            "failures": failed, "memory": memory.workers(),
+            "failures": failed, "memory": worker_memory(memory),
             "driver_peak_mib": groupbench.peak_bytes(os.getpid()) / MIB}
 
 
