@@ -57,6 +57,8 @@ def peak_bytes(pid: int) -> int:
 
 
 def kind_of(process: psutil.Process) -> str:
+    if process.cmdline() == psutil.Process().cmdline():  # forked from this one: the engine's
+        return "pool worker"
     line = " ".join(process.cmdline())
     for kind in ("ipykernel_launcher", "papermill", "nbconvert", "in-process"):
         if kind in line:

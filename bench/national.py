@@ -54,12 +54,12 @@ def uptime() -> str:
 
 
 def worker_memory(memory: groupbench.PeakMemory) -> list[dict]:
-    """Per kernel and Dask worker: its peak, and the median resident memory of the first
-    and of the last tenth of its run."""
+    """Per kernel, pool worker and Dask worker: its peak, and the median resident memory of
+    the first and of the last tenth of its run."""
     out = []
     for pid, series in memory.series.items():
         kind, peak = memory.peaks[pid]
-        if kind not in ("kernel", "dask worker"):
+        if kind not in ("kernel", "pool worker", "dask worker"):
             continue
         tenth = max(1, len(series) // 10)
         out.append({"pid": pid, "kind": kind, "peak_mib": peak / MIB, "samples": len(series),
@@ -224,6 +224,8 @@ def main() -> None:
     )
     kernel_peak = max(peak_mib(every, "kernel"), peak_mib(group_only, "kernel"))
     kernel_growth = max(growth_mib(every, "kernel"), growth_mib(group_only, "kernel"))
+    worker_peak = max(peak_mib(every, "pool worker"), peak_mib(group_only, "pool worker"))
+    worker_growth = max(growth_mib(every, "pool worker"), growth_mib(group_only, "pool worker"))
     lines = [
         "",
         f"throughput, group handouts: {report['throughput_vs_plain']:.1f}x the plain loop "
@@ -244,8 +246,8 @@ def main() -> None:
         + f"; the plain loop, group handouts only: {plain_national / 60:.0f} min "
         f"(target: every version in <= 1/40 of it = {plain_national / 40 / 60:.1f} min)",
         f"peak memory per worker (kernel): {kernel_peak:.0f} MiB, grown {kernel_growth:+.0f} MiB from the "
-        f"first to the last tenth of a run (target < 1024 MiB, flat); driver "
-        f"{every['driver_peak_mib']:.0f} MiB shared by {args.workers} workers",
+        f"first to the last tenth of a run (target < 1024 MiB, flat); the worker process around it "
+        f"{worker_peak:.0f} MiB ({worker_growth:+.0f} MiB); driver {every['driver_peak_mib']:.0f} MiB",
         f"failures: {len(every['failures'])}"
         + (f", e.g. {every['failures'][0]['group']}: {every['failures'][0]['error'][:200]}"
            if every["failures"] else ""),

@@ -64,21 +64,30 @@ def without_write_times(html: str) -> str:
     return WORKBOOK.sub(contents, html)
 
 
-def kernels_started_by(pid: int) -> list[psutil.Process]:
-    """The live kernels a process started (jupyter_client tells each its parent's pid)."""
+def kernels_started_by(*pids: int) -> list[psutil.Process]:
+    """The live kernels these processes started (jupyter_client tells each its parent's pid)."""
     found = []
     for process in psutil.process_iter():
         try:
-            if process.environ().get("JPY_PARENT_PID") == str(pid) and process.status() != "zombie":
+            if process.environ().get("JPY_PARENT_PID") in {str(p) for p in pids} \
+                    and process.status() != "zombie":
                 found.append(process)
         except psutil.Error:
             continue
     return found
 
 
-def start_batch_and_stop_it(paths, out, signal_number, after_groups=3) -> subprocess.Popen:
+def batch_processes(run: subprocess.Popen) -> list[int]:
+    """The pids of a batch: its driver and the worker processes the driver started."""
+    try:
+        return [run.pid, *(p.pid for p in psutil.Process(run.pid).children())]
+    except psutil.Error:
+        return [run.pid]
+
+
+def start_batch_and_stop_it(paths, out, signal_number, after_groups=3):
     """`spiegelkit run` in a process of its own, sent `signal_number` once `after_groups`
-    groups are in the manifest."""
+    groups are in the manifest; the run and the pids of its driver and workers."""
     # as in a terminal, SIGINT does its default even when the tests run in a background job
     # (which starts with SIGINT ignored, and Python then never raises KeyboardInterrupt)
     run = subprocess.Popen([str(SPIEGELKIT), "run", *map(str, paths), "--out", str(out),
@@ -89,10 +98,13 @@ def start_batch_and_stop_it(paths, out, signal_number, after_groups=3) -> subpro
     while len(manifest_statuses(out)) < after_groups and run.poll() is None \
             and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert kernels_started_by(run.pid), "the batch runs no kernel"
+    pids = batch_processes(run)
+    kernels = kernels_started_by(*pids)
+    assert kernels, "the batch runs no kernel"
+    workers = [psutil.Process(p) for p in pids[1:]]
     os.kill(run.pid, signal_number)
     run.wait(timeout=60)
-    return run
+    return run, workers, kernels
 
 
 def wait_until_gone(processes: list[psutil.Process], seconds: float = 10) -> bool:
@@ -103,13 +115,10 @@ def wait_until_gone(processes: list[psutil.Process], seconds: float = 10) -> boo
 def test_a_batch_killed_mid_run_completes_on_the_next_run_and_redoes_nothing_finished(tmp_path):
     paths = make_groups(tmp_path / "params", *[f"groep-{i}" for i in range(1, 9)])
     out = tmp_path / "outputs"
-    run = start_batch_and_stop_it(paths, out, signal.SIGKILL)
-    # its kernels notice that their parent is gone and stop (ipykernel's parent poller)
-    kernels = kernels_started_by(run.pid)
-    folders = {Path(k.cmdline()[k.cmdline().index("-f") + 1]).parent for k in kernels}
-    assert wait_until_gone(kernels)
-    for folder in folders:  # nothing was left to remove the killed run's private folders
-        shutil.rmtree(folder)
+    run, workers, kernels = start_batch_and_stop_it(paths, out, signal.SIGKILL)
+    # its workers notice that the driver is gone and stop their kernels, then themselves
+    assert len(workers) == 2
+    assert wait_until_gone(workers) and wait_until_gone(kernels)
     finished = manifest_statuses(out)
     assert 3 <= len(finished) < 8, "the batch was not stopped halfway"
     assert set(finished.values()) == {"ok"}
@@ -132,10 +141,11 @@ def test_ctrl_c_stops_a_batch_cleanly_and_the_next_run_completes_it(tmp_path):
     # 12 groups of about 2.5 s each on 2 workers: stopped after 2, most are still to do
     paths = make_groups(tmp_path / "params", *[f"groep-{i}" for i in range(1, 13)])
     out = tmp_path / "outputs"
-    run = start_batch_and_stop_it(paths, out, signal.SIGINT, after_groups=2)
+    run, workers, kernels = start_batch_and_stop_it(paths, out, signal.SIGINT, after_groups=2)
     stopped = manifest_statuses(out)
     assert run.returncode != 0, f"the batch was not stopped: {len(stopped)} groups done"
-    assert not kernels_started_by(run.pid)  # shut down before the command ended
+    assert len(workers) == 2
+    assert not [p for p in workers + kernels if p.is_running() and p.status() != "zombie"]  # shut down before the command ended
     assert no_half_written_files(out)
     assert len(stopped) < 12 and set(stopped.values()) == {"ok"}  # running groups finished
     results = run_groups(paths, out, notebook=SLOW, progress=False)

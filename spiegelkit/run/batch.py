@@ -15,9 +15,11 @@ inputs are unchanged since its last successful run is skipped unless ``force``.
 
 Where a notebook runs is the engine (``ENGINES``):
 
-- ``pool`` (default): in a long-lived kernel of the worker thread, reset between groups
-  (:mod:`spiegelkit.run.engine`); the handout is made with the thread's one exporter. The
-  workers are threads, their kernels processes, so groups run side by side.
+- ``pool`` (default): in a long-lived kernel of the worker, reset between groups
+  (:mod:`spiegelkit.run.engine`); the handout is made with the worker's one exporter. The
+  workers are processes (:func:`pool_workers`), so what a worker does around its kernel
+  (reading the group, papermill's bookkeeping, the export) runs beside the others', not
+  under one interpreter lock; with one job the group runs in this process.
 - ``papermill``: a new kernel for every group and a new exporter for every handout, as
   plain papermill does: the isolated reference. The workers are processes.
 
@@ -32,7 +34,10 @@ import concurrent.futures
 import functools
 import logging
 import math
+import multiprocessing.util
 import os
+import signal
+import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator
@@ -118,12 +123,32 @@ class Engine:
     execute: Callable[[Path, Path, dict, Path, float], nbformat.NotebookNode]
     to_html: Callable[[nbformat.NotebookNode, str], str]
     versions: Callable[[Path, list[dict], list[Path], str, Path, float], None]
-    workers: type[concurrent.futures.Executor]
+    workers: Callable[..., concurrent.futures.Executor]  # called with max_workers
+
+
+def pool_workers(max_workers: int) -> concurrent.futures.ProcessPoolExecutor:
+    """Worker processes for the ``pool`` engine, each with its own warm kernel."""
+    return concurrent.futures.ProcessPoolExecutor(max_workers=max_workers, initializer=_pool_worker,
+                                                  initargs=(os.getpid(),))
+
+
+def _pool_worker(driver: int) -> None:
+    """Set up a worker process: Ctrl-C is for the driver (which lets running groups finish),
+    the kernel stops when the worker does, and the worker stops when the driver is gone
+    (killed: what it was writing is left as temporary files, removed by the next run)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    multiprocessing.util.Finalize(None, shutdown_kernels, exitpriority=10)
+
+    def watch():
+        while os.getppid() == driver:
+            time.sleep(0.5)
+        shutdown_kernels()
+        os._exit(1)
+    threading.Thread(target=watch, daemon=True, name="spiegelkit-driver-watch").start()
 
 
 ENGINES = {
-    "pool": Engine(execute_in_warm_kernel, handout_html, versions_in_warm_kernel,
-                   concurrent.futures.ThreadPoolExecutor),
+    "pool": Engine(execute_in_warm_kernel, handout_html, versions_in_warm_kernel, pool_workers),
     "papermill": Engine(execute_with_papermill, notebook_to_html, versions_with_papermill,
                         concurrent.futures.ProcessPoolExecutor),
 }

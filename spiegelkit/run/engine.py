@@ -15,7 +15,7 @@ only hands it this kernel instead of starting one.
   runs past its limit and kills it when it does not stop within ``INTERRUPT_GRACE``
   seconds. A notebook that timed out or killed its kernel is run once more on a fresh
   kernel; an ordinary error in the notebook is not retried.
-- **One kernel per worker thread** (:func:`thread_kernel`): the local pool of
+- **One kernel per worker thread** (:func:`thread_kernel`): each worker process of the local pool of
   :mod:`spiegelkit.run.batch` and each thread of a Dask worker keep their own.
 """
 
