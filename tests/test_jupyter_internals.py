@@ -37,6 +37,28 @@ def test_the_pandas_option_names_are_every_settable_option_and_none_deprecated()
     assert len(values) == len(names) > 50
 
 
+def test_a_reset_without_collecting_clears_what_a_reset_clears_and_collects_nothing(monkeypatch):
+    import gc
+
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance()
+    shell.run_cell("x = [1, 2, 3]", store_history=True)
+    shell.run_cell("x", store_history=True)  # a result: in Out, _ and _2
+    assert shell.user_ns["_2"] == [1, 2, 3] and shell.displayhook._ == [1, 2, 3]
+    collections = []
+    monkeypatch.setattr(gc, "collect", lambda *a: collections.append(a) or 0)
+    jupyter_internals.reset_without_collecting(shell)
+    assert collections == []
+    assert "x" not in shell.user_ns and "_2" not in shell.user_ns and shell.user_ns["Out"] == {}
+    assert shell.displayhook._ == shell.displayhook.__ == shell.displayhook.___ == ""
+    assert shell.displayhook.do_full_cache  # the cache itself stays on, as in a new kernel
+    monkeypatch.undo()
+    shell.run_cell("y = 1", store_history=True)
+    shell.run_cell("y", store_history=True)
+    assert shell.user_ns["Out"] and shell.displayhook._ == 1
+
+
 @pytest.mark.e2e
 def test_the_kernel_process_and_the_open_channels_of_a_running_kernel():
     from jupyter_client import KernelManager

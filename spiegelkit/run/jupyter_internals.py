@@ -14,6 +14,9 @@ this module is the only one to adapt.
   notebooks.
 - **pandas**: the names of all registered options (``pandas._config.config``), to put
   them back as a new kernel has them.
+- **IPython**: a reset of the namespace without the garbage collection that the flush of
+  its output cache runs (``displayhook.do_full_cache``): the engine collects once, after
+  the whole reset, instead of twice (a third of a reset's time, five resets per group).
 
 nbconvert needs none: :class:`spiegelkit.run.export.HandoutExporter` uses its public API
 only (see there).
@@ -29,6 +32,7 @@ SUPPORTED = {
     "jupyter_client": ("8.6", "9"),
     "nbclient": ("0.10", "0.12"),
     "pandas": ("2.2", "4"),
+    "ipython": ("8.20", "10"),
 }
 
 
@@ -66,3 +70,19 @@ def pandas_option_names() -> list[str]:
     from pandas._config import config
 
     return [key for key in config._registered_options if key not in config._deprecated_options]
+
+
+def reset_without_collecting(shell) -> None:
+    """``shell.reset(new_session=False)`` without the ``gc.collect()`` of IPython's output
+    cache flush (``DisplayHook.flush``), for the caller to collect once afterwards. What
+    the flush clears is cleared all the same: the ``_1``, ``_2`` ... names by the reset of
+    the namespace, ``Out`` by the reset of the history; the hook's own references to the
+    last three results are dropped here."""
+    hook = shell.displayhook
+    for name in ("_", "__", "___"):
+        setattr(hook, name, "")
+    full, hook.do_full_cache = hook.do_full_cache, 0
+    try:
+        shell.reset(new_session=False)
+    finally:
+        hook.do_full_cache = full

@@ -55,9 +55,11 @@ def restore(cwd: str) -> None:
     import pandas
     from IPython import get_ipython
 
+    from spiegelkit.run.jupyter_internals import reset_without_collecting
+
     shell = get_ipython()
     if shell is not None:
-        shell.reset(new_session=False)
+        reset_without_collecting(shell)  # collect() below does it once for the whole reset
         shell.execution_count = 1
     plt.close("all")
     with warnings.catch_warnings():
