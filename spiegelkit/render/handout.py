@@ -8,6 +8,7 @@ order. Every name and note from params or data reaches the page as text: a pract
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -149,8 +150,9 @@ class Handout:
             return self.params.model_copy(update={"practices": own})
         return self.params
 
-    @property
+    @functools.cached_property
     def current(self) -> pd.DataFrame:
+        """The rows of the data year (read only)."""
         return self.table[self.table["year"] == self.year]
 
     def _practices(self) -> list[dict]:
@@ -308,15 +310,17 @@ class Handout:
         if current.empty:
             return []
         whatif = (self.analysis.cost_whatif(self.year) if self.analysis is not None
-                  else care_cost_whatif(current, target="median")).copy()
-        whatif["who"] = whatif["agb"].map(self.labels).where(whatif["level"] == "practice", "de groep")
-        rows = []
-        for indicator, part in whatif.groupby("indicator", sort=False):
-            cells = {r.who: f"{dutch.euro(r.difference_lower, 0)} tot {dutch.euro(r.difference_upper, 0)}"
-                     for r in part.itertuples()}
-            rows.append(dict(title=current.loc[current["indicator"] == indicator, "title"].iloc[0],
-                             cells=cells))
-        return rows
+                  else care_cost_whatif(current, target="median"))
+        titles: dict = {}
+        for indicator, title in zip(current["indicator"], current["title"]):
+            titles.setdefault(indicator, title)
+        cells: dict = {}  # per indicator, in the order of the what-if
+        for indicator, agb, level, lower, upper in zip(
+                whatif["indicator"], whatif["agb"], whatif["level"],
+                whatif["difference_lower"], whatif["difference_upper"]):
+            who = self.labels.get(agb, np.nan) if level == "practice" else "de groep"
+            cells.setdefault(indicator, {})[who] = f"{dutch.euro(lower, 0)} tot {dutch.euro(upper, 0)}"
+        return [dict(title=titles[indicator], cells=row) for indicator, row in cells.items()]
 
     def agreements_form(self) -> Html:
         """A printable page to write the agreements on, led by the talking points."""
