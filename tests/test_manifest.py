@@ -23,6 +23,7 @@ from spiegelkit.run.manifest import FILE_NAME, Manifest, group_inputs, run_input
 
 NOTEBOOKS = Path(__file__).parent / "notebooks"
 RAISES = NOTEBOOKS / "raises_for_one_group.ipynb"
+KILLS_ITS_WORKER = NOTEBOOKS / "kills_its_worker.ipynb"
 SLOW = NOTEBOOKS / "takes_half_a_second.ipynb"
 SPIEGELKIT = Path(sys.executable).parent / "spiegelkit"
 
@@ -151,6 +152,20 @@ def test_ctrl_c_stops_a_batch_cleanly_and_the_next_run_completes_it(tmp_path):
     results = run_groups(paths, out, notebook=SLOW, progress=False)
     assert sum(r.status == "unchanged" for r in results) == len(stopped)
     assert sum(r.status == "ok" for r in results) == 12 - len(stopped)
+
+
+def test_a_group_that_kills_its_worker_process_fails_alone_and_the_others_are_made(tmp_path):
+    # as when the out-of-memory killer picks a worker: the pool of worker processes breaks
+    paths = make_groups(tmp_path / "params", "een", "doomed", "twee", "drie", "vier", "vijf")
+    out = tmp_path / "outputs"
+    results = run_groups(paths, out, jobs=2, notebook=KILLS_ITS_WORKER, progress=False)
+    assert statuses(results) == {"een": "ok", "doomed": "failed", "twee": "ok", "drie": "ok",
+                                 "vier": "ok", "vijf": "ok"}
+    assert "worker process running this group died" in results[1].error
+    assert "worker process running this group died" in output_files(out, "doomed")["failed"].read_text()
+    assert Manifest.load(out).groups["doomed"]["status"] == "failed"
+    assert no_half_written_files(out)
+    assert not output_files(out, "doomed")["handout"].exists()
 
 
 def test_a_group_whose_notebook_raises_does_not_stop_the_others(tmp_path):

@@ -16,12 +16,13 @@ inputs are unchanged since its last successful run is skipped unless ``force``.
 Where a notebook runs is the engine (``ENGINES``):
 
 - ``pool`` (default): in a long-lived kernel of the worker, reset between groups
-  (:mod:`spiegelkit.run.engine`); the handout is made with the worker's one exporter. The
-  workers are processes (:func:`pool_workers`), so what a worker does around its kernel
-  (reading the group, papermill's bookkeeping, the export) runs beside the others', not
-  under one interpreter lock; with one job the group runs in this process.
+  (:mod:`spiegelkit.run.engine`); the handout is made with the worker's one exporter.
 - ``papermill``: a new kernel for every group and a new exporter for every handout, as
-  plain papermill does: the isolated reference. The workers are processes.
+  plain papermill does: the isolated reference.
+
+With more than one job, the workers are processes, so that what a worker does around its
+kernel (reading the group, papermill's bookkeeping, the export) runs beside the others', not
+under one interpreter lock; with one job the groups run in this process.
 
 Both give the same handout. With ``scheduler``, the address of a Dask distributed
 scheduler, chunks of groups go to the cluster's workers instead, each worker thread with
@@ -123,34 +124,11 @@ class Engine:
     execute: Callable[[Path, Path, dict, Path, float], nbformat.NotebookNode]
     to_html: Callable[[nbformat.NotebookNode, str], str]
     versions: Callable[[Path, list[dict], list[Path], str, Path, float], None]
-    workers: Callable[..., concurrent.futures.Executor]  # called with max_workers
-
-
-def pool_workers(max_workers: int) -> concurrent.futures.ProcessPoolExecutor:
-    """Worker processes for the ``pool`` engine, each with its own warm kernel."""
-    return concurrent.futures.ProcessPoolExecutor(max_workers=max_workers, initializer=_pool_worker,
-                                                  initargs=(os.getpid(),))
-
-
-def _pool_worker(driver: int) -> None:
-    """Set up a worker process: Ctrl-C is for the driver (which lets running groups finish),
-    the kernel stops when the worker does, and the worker stops when the driver is gone
-    (killed: what it was writing is left as temporary files, removed by the next run)."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    multiprocessing.util.Finalize(None, shutdown_kernels, exitpriority=10)
-
-    def watch():
-        while os.getppid() == driver:
-            time.sleep(0.5)
-        shutdown_kernels()
-        os._exit(1)
-    threading.Thread(target=watch, daemon=True, name="spiegelkit-driver-watch").start()
 
 
 ENGINES = {
-    "pool": Engine(execute_in_warm_kernel, handout_html, versions_in_warm_kernel, pool_workers),
-    "papermill": Engine(execute_with_papermill, notebook_to_html, versions_with_papermill,
-                        concurrent.futures.ProcessPoolExecutor),
+    "pool": Engine(execute_in_warm_kernel, handout_html, versions_in_warm_kernel),
+    "papermill": Engine(execute_with_papermill, notebook_to_html, versions_with_papermill),
 }
 
 
@@ -181,10 +159,8 @@ def run_group(params_path: Path, out_root: Path = Path("outputs"),
     remove_partial_files(files["handout"].parent)
 
     def failed(status: str, error: str) -> GroupResult:
-        remove(files["notebook"], *products(files["handout"].parent))
-        write_text(files["failed"], f"{status}: {params_path}\n\n{error}\n")
-        return GroupResult(checked.group_id, params_path, status,
-                           time.perf_counter() - started, error)
+        return group_failed(out_root, checked.group_id, params_path, status, error,
+                            time.perf_counter() - started)
 
     if not checked.ok:
         return failed("invalid", "\n".join(str(p) for p in checked.problems if p.is_error))
@@ -223,6 +199,17 @@ def run_group(params_path: Path, out_root: Path = Path("outputs"),
     remove(files["failed_notebook"], files["failed"])
     return GroupResult(params.group_id, params_path, "ok", time.perf_counter() - started,
                        handout=files["handout"])
+
+
+def group_failed(out_root: Path, group_id: str, params_path: Path, status: str, error: str,
+                 seconds: float = 0.0) -> GroupResult:
+    """A failed group's outcome: its notebook and handouts removed (nothing stale can be
+    taken for this run's result), ``FAILED.txt`` saying why."""
+    files = output_files(out_root, group_id)
+    remove_partial_files(files["handout"].parent)  # of a worker that died writing them
+    remove(files["notebook"], *products(files["handout"].parent))
+    write_text(files["failed"], f"{status}: {params_path}\n\n{error}\n")
+    return GroupResult(group_id, params_path, status, seconds, error)
 
 
 def products(folder: Path) -> list[Path]:
@@ -290,7 +277,7 @@ def run_groups(params_paths: list[Path], out_root: Path = Path("outputs"), jobs:
     if scheduler:
         done = _on_dask(todo, run, scheduler, group_ids)
     else:
-        done = _on_this_machine(todo, run, ENGINES[engine], min(jobs or default_jobs(), len(todo)))
+        done = _on_this_machine(todo, run, min(jobs or default_jobs(), len(todo)), group_ids)
     bar = tqdm(total=len(todo), desc="handouts", unit="groep", disable=not progress)
     try:
         for result in done:
@@ -308,19 +295,75 @@ def run_groups(params_paths: list[Path], out_root: Path = Path("outputs"), jobs:
     return sorted(results, key=lambda r: order[r.params])
 
 
-def _on_this_machine(paths: list[Path], run: Callable[..., GroupResult], engine: Engine,
-                     jobs: int) -> Iterator[GroupResult]:
-    tasks = [functools.partial(run, path) for path in paths]
+def _on_this_machine(paths: list[Path], run: functools.partial, jobs: int,
+                     group_ids: dict[Path, str]) -> Iterator[GroupResult]:
+    """Every group's result, as its run ends; with more than one job, in worker processes
+    (:func:`_worker`). A worker process that dies (killed for its memory, say) takes the
+    pool down: the groups that had not started go to new workers, those that were running
+    are run again one at a time, and the one that kills its worker then is failed. One
+    broken group never stops the others."""
     if jobs <= 1:
-        yield from (task() for task in tasks)
+        yield from (run(path) for path in paths)
         return
-    workers = engine.workers(max_workers=jobs)
-    try:
-        futures = [workers.submit(task) for task in tasks]
-        for future in concurrent.futures.as_completed(futures):
-            yield future.result()
-    finally:
-        workers.shutdown(wait=True, cancel_futures=True)
+    todo, alone = list(paths), []  # alone: running when a worker died, tried again by itself
+    while todo or alone:
+        batch, width = (todo, jobs) if todo else (alone[:1], 1)
+        todo, alone = [], alone if batch is todo else alone[1:]
+        started = multiprocessing.SimpleQueue()
+        workers = concurrent.futures.ProcessPoolExecutor(
+            max_workers=width, initializer=_worker, initargs=(os.getpid(), started))
+        lost, finished = [], set()
+        try:
+            futures = {workers.submit(_run_in_worker, run, path): path for path in batch}
+            for future in concurrent.futures.as_completed(futures):
+                try:
+                    result = future.result()
+                except concurrent.futures.process.BrokenProcessPool:
+                    lost.append(futures[future])
+                    continue
+                finished.add(futures[future])
+                yield result
+        finally:
+            workers.shutdown(wait=True, cancel_futures=True)
+        running = set()
+        while not started.empty():
+            running.add(Path(started.get()))
+        if lost and not running:  # the workers died before they ran anything
+            raise RuntimeError("the worker processes of this run died before they started a group")
+        for path in lost:
+            if path not in running:
+                todo.append(path)
+            elif width > 1:
+                alone.append(path)
+            else:
+                yield group_failed(run.keywords["out_root"], group_ids[path], path, "failed",
+                                   "the worker process running this group died (killed, or out "
+                                   "of memory?); the other groups went on")
+
+
+_started = None  # in a worker process: where it notes each group it starts
+
+
+def _worker(driver: int, started) -> None:
+    """Set up a worker process: Ctrl-C is for the driver (which lets running groups finish),
+    a warm kernel stops when the worker does, and the worker stops when the driver is gone
+    (killed: what it was writing is left as temporary files, removed by the next run)."""
+    global _started
+    _started = started
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    multiprocessing.util.Finalize(None, shutdown_kernels, exitpriority=10)
+
+    def watch():
+        while os.getppid() == driver:
+            time.sleep(0.5)
+        shutdown_kernels()
+        os._exit(1)
+    threading.Thread(target=watch, daemon=True, name="spiegelkit-driver-watch").start()
+
+
+def _run_in_worker(run: Callable[[Path], GroupResult], path: Path) -> GroupResult:
+    _started.put(str(path))
+    return run(path)
 
 
 def _on_dask(paths: list[Path], run: functools.partial, scheduler: str,
