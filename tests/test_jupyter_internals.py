@@ -37,12 +37,23 @@ def test_the_pandas_option_names_are_every_settable_option_and_none_deprecated()
     assert len(values) == len(names) > 50
 
 
-def test_a_reset_without_collecting_clears_what_a_reset_clears_and_collects_nothing(monkeypatch):
-    import gc
+@pytest.fixture
+def shell():
+    """An IPython shell in this process, and the process as it was afterwards: IPython makes
+    its namespace the ``__main__`` module (which Dask's worker processes start from)."""
+    import sys
 
     from IPython.core.interactiveshell import InteractiveShell
 
-    shell = InteractiveShell.instance()
+    saved = sys.modules["__main__"], sys.displayhook, sys.excepthook
+    yield InteractiveShell.instance()
+    InteractiveShell.clear_instance()
+    sys.modules["__main__"], sys.displayhook, sys.excepthook = saved
+
+
+def test_a_reset_without_collecting_clears_what_a_reset_clears_and_collects_nothing(shell, monkeypatch):
+    import gc
+
     shell.run_cell("x = [1, 2, 3]", store_history=True)
     shell.run_cell("x", store_history=True)  # a result: in Out, _ and _2
     assert shell.user_ns["_2"] == [1, 2, 3] and shell.displayhook._ == [1, 2, 3]
