@@ -10,17 +10,20 @@ expected values can be computed on paper:
   Klein: 50 x 100 + 30 x 500 = 20,000
 """
 
+import gc
 import math
+import shutil
 
 import pandas as pd
 import pytest
 
 from conftest import DATA, ROOT
 from spiegelkit.inputs.catalogue import load_catalogue
-from spiegelkit.inputs.dataset import load_data
+from spiegelkit.inputs.dataset import DATA_KEPT, MirrorData, load_data
 from spiegelkit.run.check import check_group
-from spiegelkit.analysis.compare import (between_practice_spread, compare_group, compare_region,
-                                         expected_by_indirect_standardisation, population_summary)
+from spiegelkit.analysis.compare import (between_practice_spread, compare_group, compare_practices,
+                                         compare_region, expected_by_indirect_standardisation,
+                                         population_summary)
 
 
 @pytest.fixture(scope="module")
@@ -158,3 +161,20 @@ def test_the_spread_is_estimated_only_from_20_practices_or_more(mini):
     _, data = mini
     assert between_practice_spread(data).empty
     assert compare_region(data, 2024).empty  # 4 practices are no region to show
+
+
+def test_the_comparisons_keep_no_more_data_folders_than_data_kept(tmp_path):
+    """A national batch goes through 40 data folders in one kernel: what the comparison
+    keeps of a folder must go with the folder, or the kernel grows with every region."""
+    for i in range(DATA_KEPT + 3):
+        folder = tmp_path / f"region-{i}"
+        shutil.copytree(DATA / "mini", folder)
+        data = load_data(folder)
+        compare_practices(data, ["01000001", "01000002"])  # a group: its rows of the folder's
+        compare_practices(data, ["01000003"])
+        compare_region(data, 2024)
+        between_practice_spread(data)
+    del data
+    gc.collect()
+    alive = [o for o in gc.get_objects() if isinstance(o, MirrorData) and tmp_path in o.folder.parents]
+    assert 1 <= len(alive) <= DATA_KEPT

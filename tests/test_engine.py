@@ -49,6 +49,7 @@ print(json.dumps({
     "nowhere": "/nowhere" in sys.path,
     "warnings": [f[0] for f in warnings.filters[:3]],
     "execution_count": get_ipython().execution_count,
+    "inputs": len(In),
 }))
 """
 

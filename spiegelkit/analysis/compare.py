@@ -110,7 +110,13 @@ def compare_practices(data: MirrorData, agbs: list[str], confidence: float = 0.9
     return _compare_practices(data, tuple(agbs), confidence, significance).copy()
 
 
-@functools.lru_cache(maxsize=32)
+# A key of these caches holds its data folder's tables (MirrorData) and a value may be a
+# whole folder's comparison, so they keep at most DATA_KEPT entries, as every cache keyed by
+# a data folder. (32 entries each kept the tables and comparisons of up to 16 regions alive:
+# a warm kernel grew by some 25 MiB per region over a national run.) A group asks for its
+# own rows (its versions ask again) right after its folder's rows, which stay recent for
+# as long as the folder's groups come.
+@functools.lru_cache(maxsize=DATA_KEPT)
 def _compare_practices(data: MirrorData, agbs: tuple[str, ...], confidence: float,
                        significance: str) -> pd.DataFrame:
     region = tuple(_mirror_agbs(data))
@@ -137,7 +143,7 @@ def _in_order(table: pd.DataFrame, agbs: tuple[str, ...], data: MirrorData) -> p
     return table.reset_index(drop=True)
 
 
-@functools.lru_cache(maxsize=32)
+@functools.lru_cache(maxsize=2)  # a folder's is read twice, by its comparison and at once by its spread
 def _poisson_table(data: MirrorData, agbs: tuple[str, ...], confidence: float) -> pd.DataFrame:
     mirror = data.mirror[data.mirror["agb"].isin(agbs)].copy()
     population = data.population[data.population["agb"].isin(agbs)]
