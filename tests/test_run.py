@@ -1,8 +1,10 @@
 """Real runs: papermill executes the group notebook, nbconvert makes the handout."""
 
+import functools
 import shutil
 import subprocess
 import sys
+import threading
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -11,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import DATA, ROOT
-from spiegelkit.run.batch import output_files, run_group, run_groups
+from spiegelkit.run.batch import GroupResult, _on_this_machine, output_files, run_group, run_groups
 from spiegelkit.cli import main
 
 DEMO_GROUP = ROOT / "params" / "hagro-amstelveen-noord.yaml"
@@ -177,3 +179,22 @@ def test_versions_group_makes_only_the_group_handout_and_removes_older_versions(
     assert {p.name for p in folder.glob("handout.*")} == {"handout.html", "handout.csv", "handout.xlsx"}
     [again] = run_groups([tmp_path / "group.yaml"], out, progress=False, versions="group")
     assert again.status == "unchanged"
+
+
+def quick_run(path: Path, out_root: Path) -> GroupResult:
+    """A group's run that takes no time: for the worker processes' own bookkeeping."""
+    return GroupResult(path.name[-6:], path, "ok", 0.0)
+
+
+def test_worker_processes_keep_going_over_many_groups_with_long_paths(tmp_path):
+    # every worker notes each group it starts in a pipe the driver reads as results come in:
+    # 300 groups with paths of 2 KB are ten times what the pipe holds at once
+    paths = [tmp_path / ("x" * 2000) / f"g{i:05d}" for i in range(300)]
+    results = []
+    runner = threading.Thread(target=lambda: results.extend(_on_this_machine(
+        paths, functools.partial(quick_run, out_root=tmp_path), 2, {p: p.name for p in paths})),
+        daemon=True)
+    runner.start()
+    runner.join(timeout=120)
+    assert not runner.is_alive(), f"the batch stopped after {len(results)} of 300 groups"
+    assert sorted(r.params for r in results) == sorted(paths)

@@ -309,25 +309,31 @@ def _on_this_machine(paths: list[Path], run: functools.partial, jobs: int,
     while todo or alone:
         batch, width = (todo, jobs) if todo else (alone[:1], 1)
         todo, alone = [], alone if batch is todo else alone[1:]
-        started = multiprocessing.SimpleQueue()
+        # each worker notes a group here as it starts it: one short write to a pipe is whole
+        # even from several processes, and the driver reads it as results come in
+        notes, note = multiprocessing.Pipe(duplex=False)
         workers = concurrent.futures.ProcessPoolExecutor(
-            max_workers=width, initializer=_worker, initargs=(os.getpid(), started))
-        lost, finished = [], set()
+            max_workers=width, initializer=_worker, initargs=(os.getpid(), note))
+        lost, running = [], set()
+
+        def read_notes():
+            while notes.poll():
+                running.add(Path(notes.recv_bytes().decode()))
         try:
             futures = {workers.submit(_run_in_worker, run, path): path for path in batch}
             for future in concurrent.futures.as_completed(futures):
+                read_notes()
                 try:
                     result = future.result()
                 except concurrent.futures.process.BrokenProcessPool:
                     lost.append(futures[future])
                     continue
-                finished.add(futures[future])
                 yield result
         finally:
             workers.shutdown(wait=True, cancel_futures=True)
-        running = set()
-        while not started.empty():
-            running.add(Path(started.get()))
+        read_notes()
+        notes.close()
+        note.close()
         if lost and not running:  # the workers died before they ran anything
             raise RuntimeError("the worker processes of this run died before they started a group")
         for path in lost:
@@ -341,15 +347,15 @@ def _on_this_machine(paths: list[Path], run: functools.partial, jobs: int,
                                    "of memory?); the other groups went on")
 
 
-_started = None  # in a worker process: where it notes each group it starts
+_note = None  # in a worker process: where it notes each group it starts
 
 
-def _worker(driver: int, started) -> None:
+def _worker(driver: int, note) -> None:
     """Set up a worker process: Ctrl-C is for the driver (which lets running groups finish),
     a warm kernel stops when the worker does, and the worker stops when the driver is gone
     (killed: what it was writing is left as temporary files, removed by the next run)."""
-    global _started
-    _started = started
+    global _note
+    _note = note
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     multiprocessing.util.Finalize(None, shutdown_kernels, exitpriority=10)
 
@@ -362,7 +368,7 @@ def _worker(driver: int, started) -> None:
 
 
 def _run_in_worker(run: Callable[[Path], GroupResult], path: Path) -> GroupResult:
-    _started.put(str(path))
+    _note.send_bytes(str(path).encode())
     return run(path)
 
 
