@@ -56,12 +56,12 @@ def restore(cwd: str) -> None:
     import pandas
     from IPython import get_ipython
 
-    from spiegelkit.run.jupyter_internals import reset_without_collecting
+    from spiegelkit.run.jupyter_internals import forget_inputs, reset_without_collecting
 
     shell = get_ipython()
     if shell is not None:
         reset_without_collecting(shell)  # collect() below does it once for the whole reset
-        _forget_inputs(shell.history_manager)
+        forget_inputs(shell.history_manager)
         shell.execution_count = 1
     plt.close("all")
     with warnings.catch_warnings():
@@ -77,20 +77,6 @@ def restore(cwd: str) -> None:
     os.environ.update(_fresh["environ"])
     os.chdir(cwd)
     collect()
-
-
-def _forget_inputs(history) -> None:
-    """Forget the cells run so far, as a new kernel has none (``In == [""]``).
-
-    ``reset(new_session=False)`` keeps them, and a kernel with its history in memory (as the
-    engine starts it) writes none of them out, so they piled up: some 12 KB per handout,
-    75 MB over the 6,280 handouts of a national run."""
-    history.input_hist_parsed[:] = [""]
-    history.input_hist_raw[:] = [""]
-    with history.db_input_cache_lock:
-        history.db_input_cache.clear()
-    with history.db_output_cache_lock:
-        history.db_output_cache.clear()
 
 
 FULL_COLLECTION_EVERY = 50  # notebooks between collections that also walk the frozen objects
