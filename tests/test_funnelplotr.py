@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from spiegelkit.stats import overdispersed_funnel, overdispersed_ratio_limits
+from spiegelkit.stats import overdispersed_funnel, overdispersed_ratio_limits, overdispersion
 
 DATA = Path(__file__).parent / "data" / "funnelplotr"
 
@@ -56,6 +56,16 @@ def test_matches_funnelplotr(name):
         np.testing.assert_allclose(got[col], ref[col], rtol=1e-4, atol=1e-4, err_msg=col)
     for col in FLAGS:
         np.testing.assert_array_equal(got[col].to_numpy(), ref[col].to_numpy(), err_msg=col)
+
+
+@pytest.mark.parametrize("name", SUMMARY["dataset"].tolist())
+def test_the_spread_alone_is_funnelplotrs_phi_and_tau2(name):
+    row, ref, got = _case(name)
+    phi, tau2 = overdispersion(ref["observed"], ref["size"], row["statistic"],
+                               transform=row["transform"], trim=0.1)
+    assert phi == pytest.approx(row["phi"], rel=1e-6)
+    assert tau2 == pytest.approx(row["tau2"], rel=1e-6, abs=1e-12)
+    assert (phi, tau2) == (got["phi"].iloc[0], got["tau2"].iloc[0])  # the funnel's, exactly
 
 
 @pytest.mark.parametrize("name", ["sr_sqrt_chd_regA"])

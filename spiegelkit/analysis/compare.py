@@ -184,7 +184,7 @@ def between_practice_spread(data: MirrorData) -> pd.DataFrame:
     Only when at least :data:`spiegelkit.stats.MIN_UNITS_FOR_OVERDISPERSION` (20) practices
     have a mirror (a ROS holding its region's mirrors): a group of 3 to 5 practices cannot
     estimate it. Per indicator and year with at least 20 practices with a value,
-    :func:`spiegelkit.stats.overdispersed_funnel` (statistic "ratio", log transform: the
+    :func:`spiegelkit.stats.overdispersion` (statistic "ratio", log transform: the
     z-score sqrt(E) log(O/E), outer deciles truncated) on the practices' observed and
     expected values; costs on their equivalent count
     (:func:`spiegelkit.analysis.indices.equivalent_count`).
@@ -210,12 +210,11 @@ def _between_practice_spread(data: MirrorData) -> pd.DataFrame:
         if len(part) < stats.MIN_UNITS_FOR_OVERDISPERSION:
             continue
         count = _equivalent_counts(part, data)
-        funnel = stats.overdispersed_funnel(part["index"].to_numpy() / 100 * count, count,
-                                            "ratio", transform="log")
-        phi, tau2 = float(funnel["phi"].iloc[0]), float(funnel["tau2"].iloc[0])
+        phi, tau2 = stats.overdispersion(part["index"].to_numpy() / 100 * count, count,
+                                         "ratio", transform="log")
         if np.isfinite(phi) and np.isfinite(tau2):
             rows.append(dict(indicator=indicator, year=int(year), units=len(part), phi=phi,
-                             tau2=tau2, adjusted=bool(funnel["adjusted"].iloc[0])))
+                             tau2=tau2, adjusted=phi > 1))
     return pd.DataFrame(rows, columns=columns)
 
 

@@ -37,7 +37,8 @@ from spiegelkit.stats._common import (COST_CV_DEFAULT, DSR_METHOD, MIN_UNITS_FOR
                                       OUTER_CONFIDENCE, POISSON_METHODS, POLARITIES,
                                       SIGNIFICANCE_CODES, SMALL_NUMBERS_THRESHOLD, WILSON_METHOD)
 from spiegelkit.stats.funnels import FUNNEL_METHODS, funnel_limits
-from spiegelkit.stats.overdispersion import overdispersed_funnel, overdispersed_ratio_limits
+from spiegelkit.stats.overdispersion import (overdispersed_funnel, overdispersed_ratio_limits,
+                                             overdispersion)
 from spiegelkit.stats.group import differs_from_rest_of_group
 from spiegelkit.stats.intervals import poisson_interval, wilson_interval
 from spiegelkit.stats.ratios import (directly_standardised_rate, indirectly_standardised_expected,
@@ -50,7 +51,7 @@ __all__ = [
     "SMALL_NUMBERS_THRESHOLD", "WILSON_METHOD",
     "differs_from_rest_of_group", "directly_standardised_rate",
     "funnel_limits", "indirectly_standardised_expected",
-    "overdispersed_funnel", "overdispersed_ratio_limits", "poisson_interval",
+    "overdispersed_funnel", "overdispersed_ratio_limits", "overdispersion", "poisson_interval",
     "significance_band", "significance_judgement", "standardised_cost_ratio",
     "standardised_ratio", "wilson_interval",
 ]
