@@ -13,7 +13,8 @@ import pytest
 from click.testing import CliRunner
 
 from conftest import DATA, ROOT
-from spiegelkit.run.batch import GroupResult, _on_this_machine, output_files, run_group, run_groups
+from spiegelkit.run.batch import (GroupResult, _Deal, _on_this_machine, output_files, run_group,
+                                   run_groups)
 from spiegelkit.cli import main
 
 DEMO_GROUP = ROOT / "params" / "hagro-amstelveen-noord.yaml"
@@ -198,3 +199,51 @@ def test_worker_processes_keep_going_over_many_groups_with_long_paths(tmp_path):
     runner.join(timeout=120)
     assert not runner.is_alive(), f"the batch stopped after {len(results)} of 300 groups"
     assert sorted(r.params for r in results) == sorted(paths)
+
+
+def test_the_deal_gives_each_data_folder_to_one_worker_and_shares_the_last():
+    folders = {Path(f"{region}-{i}"): region for region in "abc" for i in range(6)}
+    deal = _Deal(list(folders), folders, jobs=2)
+    ran: dict[int, list[Path]] = {0: [], 1: []}
+    busy = {0, 1}
+    while busy:  # the two workers take turns, each asking for its next group
+        for slot in sorted(busy):
+            path = deal.next(slot)
+            if path is None:
+                busy.discard(slot)
+            else:
+                ran[slot].append(path)
+    assert sorted(ran[0] + ran[1]) == sorted(folders)  # each group once
+    assert [folders[p] for p in ran[0]] == ["a"] * 6 + ["c"] * 4
+    # b done, no folder left: the idle worker takes the back half of what is left of c
+    assert [folders[p] for p in ran[1]] == ["b"] * 6 + ["c"] * 2
+    assert ran[1][-2:] == [Path("c-4"), Path("c-5")]
+
+
+def test_a_run_on_one_data_folder_still_uses_every_worker():
+    paths = [Path(f"g{i}") for i in range(9)]
+    deal = _Deal(paths, {p: "one" for p in paths}, jobs=2)
+    first, second = deal.next(0), deal.next(1)
+    assert (first, second) == (Path("g0"), Path("g5"))  # the back half went to the idle worker
+    assert [deal.next(1) for _ in range(4)] == [Path(f"g{i}") for i in (6, 7, 8)] + [Path("g3")]
+
+
+def pid_run(path: Path, out_root: Path) -> GroupResult:
+    """A group's run that notes which worker process ran it."""
+    import os
+    import time
+    time.sleep(0.05)
+    return GroupResult(path.name, path, "ok", 0.0, error=str(os.getpid()))
+
+
+def test_worker_processes_read_each_data_folder_once(tmp_path):
+    paths = [tmp_path / f"{region}-{i}" for region in "abcd" for i in range(5)]
+    folders = {p: p.name[0] for p in paths}
+    results = list(_on_this_machine(paths, functools.partial(pid_run, out_root=tmp_path), 2,
+                                    {p: p.name for p in paths}, folders))
+    assert sorted(r.params for r in results) == sorted(paths)
+    workers = {(folders[r.params], r.error) for r in results}
+    assert len({pid for _, pid in workers}) == 2  # both workers ran groups
+    # every folder in one worker, but the last one, which the idle worker may share;
+    # groups dealt one by one put nearly every folder in both
+    assert len(workers) <= len(set(folders.values())) + 1
