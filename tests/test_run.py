@@ -1,10 +1,12 @@
 """Real runs: papermill executes the group notebook, nbconvert makes the handout."""
 
 import functools
+import os
 import shutil
 import subprocess
 import sys
 import threading
+import time
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -230,8 +232,6 @@ def test_a_run_on_one_data_folder_still_uses_every_worker():
 
 def pid_run(path: Path, out_root: Path) -> GroupResult:
     """A group's run that notes which worker process ran it."""
-    import os
-    import time
     time.sleep(0.05)
     return GroupResult(path.name, path, "ok", 0.0, error=str(os.getpid()))
 

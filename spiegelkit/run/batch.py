@@ -360,21 +360,21 @@ def _on_this_machine(paths: list[Path], run: functools.partial, jobs: int,
                 fresh[slot] = False
                 start(slot)  # the worker goes on while the driver records this result
                 yield result
-    finally:
+        for path in alone:  # one at a time, with no other worker beside it
+            for worker in workers:
+                worker.shutdown(wait=True)
+            workers[:] = [new_worker()]
+            try:
+                yield workers[0].submit(_run_in_worker, run, path).result()
+            except concurrent.futures.process.BrokenProcessPool:
+                yield group_failed(run.keywords["out_root"], group_ids[path], path, "failed",
+                                   "the worker process running this group died (killed, or "
+                                   "out of memory?); the other groups went on")
+    finally:  # on Ctrl-C too: the running groups finish, then the workers and the pipe go
         for worker in workers:
             worker.shutdown(wait=True, cancel_futures=True)
-    for path in alone:
-        worker = new_worker()
-        try:
-            yield worker.submit(_run_in_worker, run, path).result()
-        except concurrent.futures.process.BrokenProcessPool:
-            yield group_failed(run.keywords["out_root"], group_ids[path], path, "failed",
-                               "the worker process running this group died (killed, or out "
-                               "of memory?); the other groups went on")
-        finally:
-            worker.shutdown(wait=True)
-    notes.close()
-    note.close()
+        notes.close()
+        note.close()
 
 
 class _Deal:
