@@ -254,3 +254,16 @@ def test_a_versions_domains_are_its_own_whether_the_group_computed_them_or_not(m
             _changes={}))
         assert "Duidelijk veranderd" in str(own.domains())
         assert str(shared.domains()) == str(own.domains())
+
+
+def test_a_practice_drawn_for_an_earlier_handout_is_drawn_as_if_for_the_first_time(mini):
+    """Each practice's marks are kept across a group's handouts (only the own practice's
+    are new in a version): charts drawn after the others are those drawn from nothing."""
+    params, data, table, region = mini
+    handouts = [None, *table["practice"].unique()]
+    warm = [[c.svg for c in every_chart(table, region, params.data_year, focus) if c]
+            for focus in handouts]
+    for kept in (charts._trend_line, charts._forest_marks, charts._trend_panel, charts._forest_rows):
+        kept.cache_clear()
+    for focus, drawn in zip(reversed(handouts), reversed(warm)):
+        assert [c.svg for c in every_chart(table, region, params.data_year, focus) if c] == drawn

@@ -1,6 +1,7 @@
 """Per-practice versions: the group's analysis is made once and every version rendered from
 it, while the group notebook stays the one definition of every handout."""
 
+import dataclasses
 import shutil
 
 import nbformat
@@ -151,3 +152,28 @@ def test_versions_in_a_kernel_leave_no_cell_outputs_behind(mini_group, tmp_path)
             "_look()")
     finally:
         kernel.shutdown()
+
+
+@pytest.mark.parametrize("pseudonymise", [False, True])
+def test_what_a_version_shares_with_the_group_handout_is_what_it_would_work_out_alone(
+        mini_group, pseudonymise):
+    """A version under the group handout's labels (a group that names its practices) takes
+    the group's records and population summary; every section is what a version makes
+    with nothing kept."""
+    mini_group.write_text(mini_group.read_text()
+                          + f"options:\n  pseudonymise: {str(pseudonymise).lower()}\n")
+    group = open_group(mini_group)
+    sections = ["cover", "population", "overview", "domains", "costs", "appendix"]
+    group_handout = Handout.build(group)
+    [getattr(group_handout, s)() for s in sections]
+    kept = group_handout.analysis._kept
+    made = len(kept)
+    for agb in PRACTICES:
+        version = Handout.build(group.with_focus(agb))
+        assert version.analysis is group_handout.analysis
+        shared = [str(getattr(version, s)()) for s in sections]
+        alone = dataclasses.replace(version, analysis=dataclasses.replace(version.analysis))
+        assert alone.analysis._kept == {}
+        assert shared == [str(getattr(alone, s)()) for s in sections]
+        assert len(alone.analysis._kept) == made
+    assert len(kept) == made * (1 + len(PRACTICES) if pseudonymise else 1)

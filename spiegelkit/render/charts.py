@@ -258,18 +258,13 @@ def forest_chart(table: Rows, year: int, domain: str | None = None,
     by_practice = _by(current, "practice")
     for practice, offset in zip(practices, offsets):
         look = style[practice]
+        marks = tuple((titles[r["indicator"]], top + (position[r["indicator"]] + 0.5) * band
+                       + float(offset), r["index"], _known(r["lower"]), _known(r["upper"]),
+                       bool(r.get("small_numbers")))
+                      for r in by_practice[practice] if not pd.isna(r["index"]))
         with canvas.group(opacity=look.opacity if look.opacity < 1 else None):
-            for row in by_practice[practice]:
-                tip = None if pd.isna(row["index"]) else hover(practice, titles[row["indicator"]],
-                                                                row["index"], row["lower"], row["upper"])
-                if pd.isna(row["index"]):
-                    continue
-                y = top + (position[row["indicator"]] + 0.5) * band + offset
-                if pd.notna(row["lower"]) and pd.notna(row["upper"]):
-                    canvas.line(x(row["lower"]), y, x(row["upper"]), y, stroke=look.colour, width=1.6)
-                small = bool(row.get("small_numbers"))
-                canvas.marker(look.marker, x(row["index"]), y, look.radius, stroke=look.colour,
-                              fill="#fff" if small else look.colour, stroke_width=1.3, title=tip)
+            canvas.parts.append(_forest_marks(x, practice, look.colour, look.marker, look.radius,
+                                              marks))
     by_indicator = _by(current, "indicator")
     for indicator in sorted(by_indicator):  # as pandas' groupby: in sorted order
         values = [r["index"] for r in by_indicator[indicator] if not pd.isna(r["index"])]
@@ -284,6 +279,21 @@ def forest_chart(table: Rows, year: int, domain: str | None = None,
            f"{', '.join(practices)}, met de mediaan van de groep. {_notable(current)}")
     return Chart(canvas.svg(), alt, f"Index per indicator, {where.lower()}, {year}")
 
+
+
+@functools.lru_cache(maxsize=4096)  # in a version, only the own practice's marks are new
+def _forest_marks(x: Scale, practice: str, colour: str, marker: str, radius: float,
+                  rows: tuple[tuple, ...]) -> str:
+    """One practice's marks in a forest plot: per (title, y, index, lower, upper, small
+    numbers) its interval and a marker (open for small numbers) that shows the figures on
+    hovering."""
+    canvas = Canvas(0, 0)
+    for title, y, index, lower, upper, small in rows:
+        if lower is not None and upper is not None:
+            canvas.line(x(lower), y, x(upper), y, stroke=colour, width=1.6)
+        canvas.marker(marker, x(index), y, radius, stroke=colour, fill="#fff" if small else colour,
+                      stroke_width=1.3, title=hover(practice, title, index, lower, upper))
+    return "".join(canvas.parts)
 
 
 @functools.lru_cache(maxsize=256)  # every version of a group draws the same rows
@@ -694,15 +704,11 @@ def trend_chart(table: Rows, domain: str, focus: str | None = None) -> Chart | N
                                          tuple(years), tuple(year_labels)))
         for practice, line in _by(here, "practice").items():
             look = style[practice]
-            xs = x(np.array([r["year"] for r in line], dtype=float))
-            ys = y(np.array([r["index"] for r in line], dtype=float))
             with canvas.group(opacity=look.opacity if look.opacity < 1 else None):
-                canvas.path(xs, ys, stroke=look.colour, width=2.2 if practice == focus else 1.4)
-                for px, py, row in zip(xs, ys, line):
-                    canvas.marker(look.marker, px, py, look.radius * 0.75, fill=look.colour,
-                                  stroke=look.colour, title=hover(
-                                      practice, f"{titles[indicator]} {row['year']}", row["index"],
-                                      row["lower"], row["upper"]))
+                canvas.parts.append(_trend_line(
+                    x, y, practice, titles[indicator], look.colour, look.marker, look.radius,
+                    practice == focus, tuple((r["year"], r["index"], _known(r["lower"]),
+                                              _known(r["upper"])) for r in line)))
     alt = (f"Trend van de index per jaar ({years[0]}–{years[-1]}) voor "
            f"{DOMAINS.get(domain, domain).lower()}, per praktijk; 100 is zoals verwacht.")
     return Chart(canvas.svg(), alt, title)
@@ -722,6 +728,27 @@ def _trend_panel(x: Scale, y: Scale, ox: float, oy: float, panel_w: float, plot_
     canvas.rect(left, plot_top, right - left, plot_h, fill="none", stroke="#bbb")
     canvas.line(left, y(100), right, y(100), width=1.0)
     return "".join(canvas.parts)
+
+
+@functools.lru_cache(maxsize=4096)  # in a version, only the own practice's lines are new
+def _trend_line(x: Scale, y: Scale, practice: str, title: str, colour: str, marker: str,
+                radius: float, focus: bool, points: tuple[tuple, ...]) -> str:
+    """One practice's line in a trend panel: (year, index, lower, upper) per point, each
+    point a marker that shows its figures on hovering."""
+    canvas = Canvas(0, 0)
+    xs = x(np.array([p[0] for p in points], dtype=float))
+    ys = y(np.array([p[1] for p in points], dtype=float))
+    canvas.path(xs, ys, stroke=colour, width=2.2 if focus else 1.4)
+    for px, py, (year, index, lower, upper) in zip(xs, ys, points):
+        canvas.marker(marker, px, py, radius * 0.75, fill=colour, stroke=colour,
+                      title=hover(practice, f"{title} {year}", index, lower, upper))
+    return "".join(canvas.parts)
+
+
+def _known(value):
+    """`value`, or None for a missing one: a cache key in which every missing value is
+    the same (no two NaNs are equal)."""
+    return None if value is None or value != value else value
 
 
 def pyramid_chart(population: pd.DataFrame, national: pd.DataFrame, labels: dict[str, str],

@@ -42,6 +42,7 @@ class GroupAnalysis:
     points: list[TalkingPoint]
     _changes: dict = field(default_factory=dict, compare=False, repr=False)
     _whatifs: dict = field(default_factory=dict, compare=False, repr=False)
+    _kept: dict = field(default_factory=dict, init=False, compare=False, repr=False)
 
     def changes(self, year: int) -> list[dict]:
         """The records of ``changes_since(table, year)``, AGB codes as practice: computed
@@ -59,6 +60,13 @@ class GroupAnalysis:
             self._whatifs[year] = care_cost_whatif(current, target="median") if len(current) else None
         return self._whatifs[year]
 
+    def kept(self, key: tuple, make):
+        """What ``make()`` gives, made once per group for the same `key`: a version whose
+        labels are the group handout's (a group that names its practices) shares what
+        depends on the labels only (read it, never change it)."""
+        if key not in self._kept:
+            self._kept[key] = make()
+        return self._kept[key]
 
 ANALYSES_KEPT = 4  # a kernel makes one group's handouts at a time
 _analyses: dict[tuple, GroupAnalysis] = {}
@@ -98,7 +106,8 @@ class Handout:
     region: pd.DataFrame  # compare_region for the data year: anonymous context
     labels: dict[str, str]  # AGB -> name as shown in this handout
     points: list[TalkingPoint] = field(default_factory=list)
-    analysis: GroupAnalysis | None = None  # what the handout was built from, if known
+    # what the handout was built from, if known; table is then the analysis' table under labels
+    analysis: GroupAnalysis | None = None
 
     @classmethod
     def build(cls, group: Group) -> "Handout":
@@ -168,6 +177,12 @@ class Handout:
                 note=entry.note, focus=entry.agb == self.params.focus_agb))
         return rows
 
+    def _kept(self, what: str, make):
+        """``make()``, shared with the group's other handouts under the same labels."""
+        if self.analysis is None:
+            return make()
+        return self.analysis.kept((what, tuple(self.labels.items())), make)
+
     # -- sections, in handout order --------------------------------------------------------
     def cover(self) -> Html:
         """Group, meeting, practices, data year and its lag, source, how to read."""
@@ -212,8 +227,8 @@ class Handout:
         if population.empty:
             return render("population.html.j2", summary=None, focus=self.focus, notes=notes)
         national = national_population()
-        summary = population_summary(self.data, self.params, self.year, national=national,
-                                     focus=self.params.focus_agb)
+        summary = self._kept("population", lambda: population_summary(
+            self.data, self.params, self.year, national=national, focus=self.params.focus_agb))
         pyramid = charts.pyramid_chart(population, national, self.labels, self.year,
                                        focus=self.focus)
         return join_html(render("population.html.j2", summary=summary.reset_index(),
@@ -226,7 +241,7 @@ class Handout:
 
     def overview(self) -> Html:
         """One heatmap of all indices, and a spine chart per practice against the region."""
-        rows = charts.records(self.table)
+        rows = self._kept("records", lambda: charts.records(self.table))
         practices = [self.focus] if any(r["practice"] == self.focus and r["year"] == self.year
                                         for r in rows) else None
         return join_html(charts.heatmap_chart(rows, self.year, focus=self.focus),
@@ -248,7 +263,7 @@ class Handout:
         else:
             changes = changes_since(self.table, self.year)
             changes = charts.records(changes, list(changes.columns))
-        records = charts.records(self.table, TABLE_COLUMNS)  # read once for every chart
+        records = self._kept("table records", lambda: charts.records(self.table, TABLE_COLUMNS))
         by_domain: dict[str, list[dict]] = {}
         for r in records:
             by_domain.setdefault(r["domain"], []).append(r)
