@@ -28,7 +28,7 @@ from spiegelkit.inputs.group import Group, group_from_params, load_groups, open_
 from spiegelkit.render.calculator import calculator_html
 from spiegelkit.render.downloads import data_table, download_links
 from spiegelkit.render.facilitation import agenda_html, attendance_html, compliance_html, lookback_html
-from spiegelkit.render.html import Html, join_html, render, source_line
+from spiegelkit.render.html import Html, join_html, render, render_each, source_line
 
 
 @dataclass(frozen=True)
@@ -348,15 +348,20 @@ class Handout:
         current = self.current
         stem = variant_stem(self.params.focus_agb)
         return join_html(
-            render("appendix.html.j2", rows=current.to_dict("records"), focus=self.focus,
-                   figure=printed_figure,
-                   marks=charts.MARKS, methods=methods, year=self.year,
+            render("appendix.html.j2", rows=self._kept("appendix rows", self._appendix_rows),
+                   focus=self.focus, methods=methods, year=self.year,
                    confidence=dutch.confidence_text(self.params.options.confidence),
                    marks_method=charts.marks_method(current),
                    methods_used=set(current.get("significance_method", [])),
                    region_size=int(self.region["agb"].nunique()),
                    national=self.data.spread is not None and len(self.data.spread) > 0),
             download_links(data_table(self.table, self.shown_agbs), stem))
+
+    def _appendix_rows(self) -> list[dict]:
+        """Per row of the data year's table its practice and its cells as HTML."""
+        rows = self.current.to_dict("records")
+        cells = render_each("appendix_row.html.j2", rows, figure=printed_figure)
+        return [dict(practice=r["practice"], cells=html) for r, html in zip(rows, cells)]
 
 
 def variant_stem(focus_agb: str | None) -> str:

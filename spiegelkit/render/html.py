@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import jinja2
+from markupsafe import Markup
 
 from spiegelkit import dutch
 from spiegelkit.inputs.dataset import MirrorData
@@ -34,6 +35,13 @@ class Html(str):
 
 def render(template: str, **context) -> Html:
     return Html(_env.get_template(template).render(**context))
+
+
+def render_each(template: str, rows: list, **context) -> list[Markup]:
+    """`template` rendered once per row (as ``r``), each piece ready to go into another
+    template as HTML."""
+    compiled = _env.get_template(template)
+    return [Markup(compiled.render(r=r, **context)) for r in rows]
 
 
 def join_html(*parts) -> Html:
