@@ -68,6 +68,7 @@ class GroupAnalysis:
             self._kept[key] = make()
         return self._kept[key]
 
+
 ANALYSES_KEPT = 4  # a kernel makes one group's handouts at a time
 _analyses: dict[tuple, GroupAnalysis] = {}
 
