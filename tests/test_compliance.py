@@ -147,3 +147,20 @@ def test_counted_for_some_practices_and_without_data_the_same_as_for_all():
     assert {p.agb: summary(p.to_json()) for p in some.practices} == {a: EXPECTED[a] for a in own}
     assert all(p.name == p.agb for p in some.practices)  # named by the handout's own data
     assert obligations_of(light, 2026, TODAY, own) is some  # the versions of a group share it
+
+
+def test_a_folder_held_is_looked_at_once_and_seen_anew_after(tmp_path):
+    # The versions of a group count the obligations from one look at the params folder:
+    # a params file added while it is held is counted by the next look, after.
+    from spiegelkit.inputs.group import folders_held, load_groups
+
+    shutil.copy(ROOT / "params" / "fto-diemen.yaml", tmp_path)
+    with folders_held():
+        before = load_groups(tmp_path)
+        shutil.copy(ROOT / "params" / "hagro-amstelveen-noord.yaml", tmp_path)
+        with folders_held():  # held within held: still the same look
+            assert load_groups(tmp_path) is before
+        assert load_groups(tmp_path) is before
+    assert [g.params.group_id for g in before] == ["fto-diemen"]
+    assert sorted(g.params.group_id for g in load_groups(tmp_path)) == [
+        "fto-diemen", "hagro-amstelveen-noord"]

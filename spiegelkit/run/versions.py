@@ -27,6 +27,7 @@ from IPython.core.displayhook import DisplayHook
 from IPython.core.displaypub import DisplayPublisher
 
 from spiegelkit.errors import SpiegelkitError
+from spiegelkit.inputs.group import folders_held
 from spiegelkit.outputs import write_text
 from spiegelkit.render.downloads import write_embedded_downloads
 from spiegelkit.run.export import handout_html, with_stable_cell_ids
@@ -41,16 +42,22 @@ def write_versions(notebook: str, parameters: list[dict], targets: list[str], ti
                    cwd: str) -> None:
     """For each of `parameters` (the notebook's parameters of one version), run `notebook`'s
     cells in this kernel and write the handout to the matching path of `targets`, with its
-    downloads beside it."""
-    for values, target in zip(parameters, targets):
-        prepared = papermill.execute_notebook(notebook, None, parameters=values, prepare_only=True,
-                                              kernel_name="python3", progress_bar=False)
-        restore(cwd)
-        run_cells(prepared, f"practice {values.get('focus_agb')}")
-        prepared.metadata["language_info"] = get_ipython().kernel.language_info
-        html = handout_html(with_stable_cell_ids(prepared), title)
-        write_embedded_downloads(html, Path(target).parent)
-        write_text(Path(target), html)
+    downloads beside it. The versions count the year's obligations from one look at the
+    params folder (:func:`~spiegelkit.inputs.group.folders_held`)."""
+    with folders_held():
+        for values, target in zip(parameters, targets):
+            _write_version(notebook, values, target, title, cwd)
+
+
+def _write_version(notebook: str, values: dict, target: str, title: str, cwd: str) -> None:
+    prepared = papermill.execute_notebook(notebook, None, parameters=values, prepare_only=True,
+                                          kernel_name="python3", progress_bar=False)
+    restore(cwd)
+    run_cells(prepared, f"practice {values.get('focus_agb')}")
+    prepared.metadata["language_info"] = get_ipython().kernel.language_info
+    html = handout_html(with_stable_cell_ids(prepared), title)
+    write_embedded_downloads(html, Path(target).parent)
+    write_text(Path(target), html)
 
 
 def run_cells(notebook: nbformat.NotebookNode, what: str) -> None:
