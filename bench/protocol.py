@@ -50,7 +50,8 @@ def main() -> None:
     for n, path in enumerate(paths):
         group = load_group(path)
         title = f"Spiegelbijeenkomst {group.params.group_name}"
-        for way in (("papermill", "kernel") if n % 2 else ("kernel", "papermill")):
+        order = ("papermill", "kernel") if n % 2 else ("kernel", "papermill")
+        for way in order:
             started = time.perf_counter()
             target = out / way / group.group_id / "handout.html"
             target.parent.mkdir(exist_ok=True)
@@ -62,7 +63,7 @@ def main() -> None:
                 write_text(target, html)
             else:
                 kernel.make_versions(GROUP_NOTEBOOK, [notebook_parameters(group)], [target], title, cwd)
-            if n and way == (("papermill", "kernel") if n % 2 else ("kernel", "papermill"))[0]:
+            if n and way == order[0]:
                 first[way].append(time.perf_counter() - started)
     shutdown_kernels()
     same = sum((out / "papermill" / p.stem / "handout.html").read_bytes()
