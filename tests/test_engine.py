@@ -153,3 +153,55 @@ def test_a_kernel_killed_between_groups_is_replaced(kernel, tmp_path):
     psutil.Process(kernel.pid).wait(5)
     assert printed(kernel.run_notebook(look, tmp_path / "out.ipynb", {}, tmp_path)) == "alive\n"
 
+
+
+# Every kind of output a cell can give, and the cells nbclient treats apart: empty, tagged
+# skip-execution, tagged raises-exception; then an error that ends the run and a cell after it.
+KINDS = [
+    'import sys\nprint("eerste"); print("regel")\nprint("fout", file=sys.stderr)\nx + 1',
+    'from IPython.display import HTML, Markdown, display\ndisplay(HTML("<b>vet</b>"))\n'
+    'print("na")\ndisplay(Markdown("*schuin*"))\n3;',
+    "",
+    ("skip-execution", 'print("overgeslagen")'),
+    ("raises-exception", 'raise ValueError("mag")'),
+    "{'a': [1, 2]}",
+    'print("voor de fout")\n1 / 0',
+    'print("nooit")',
+]
+
+
+def test_the_warm_engine_records_what_nbclient_records_in_a_kernel_of_its_own(kernel, tmp_path):
+    # The reference is plain papermill: nbclient sending each cell to a kernel of its own.
+    notebook = make_notebook(tmp_path / "kinds.ipynb", *(k[1] if isinstance(k, tuple) else k for k in KINDS),
+                             parameters="x = 1")
+    nb = nbformat.read(notebook, as_version=4)
+    for cell, kind in zip(nb.cells[1:], KINDS):
+        if isinstance(kind, tuple):
+            cell.metadata["tags"] = [kind[0]]
+    nb.cells.insert(2, nbformat.v4.new_markdown_cell("## Tussenkop"))
+    nbformat.write(nb, notebook)
+    runs = {}
+    for way in ("warm", "plain"):
+        with pytest.raises(papermill.PapermillExecutionError) as failed:
+            if way == "warm":
+                kernel.run_notebook(notebook, tmp_path / "warm.ipynb", {"x": 41}, tmp_path)
+            else:
+                papermill.execute_notebook(str(notebook), str(tmp_path / "plain.ipynb"), {"x": 41},
+                                           kernel_name="python3", progress_bar=False, cwd=str(tmp_path))
+        runs[way] = (nbformat.read(tmp_path / f"{way}.ipynb", as_version=4), failed.value)
+    (warm, warm_error), (plain, plain_error) = runs["warm"], runs["plain"]
+    assert (warm_error.ename, warm_error.evalue, warm_error.exec_count) == \
+        (plain_error.ename, plain_error.evalue, plain_error.exec_count) == ("ZeroDivisionError", "division by zero", 7)
+    assert len(warm.cells) == len(plain.cells) == 13  # papermill's error banner, injected parameters
+
+    def seen(cell):
+        state = cell.metadata.get("papermill", {})
+        return (cell.cell_type, cell.source, cell.get("outputs"), cell.get("execution_count"),
+                state.get("status"), state.get("exception"), sorted(cell.metadata.get("execution", {})))
+    assert [seen(c) for c in warm.cells] == [seen(c) for c in plain.cells]
+    assert "eerste\nregel\n" in printed(warm) and "overgeslagen" not in printed(warm)
+    assert warm.metadata.language_info == plain.metadata.language_info
+    for cell in warm.cells:
+        times = cell.metadata.get("papermill", {})
+        if times.get("start_time"):
+            assert times["start_time"] <= times["end_time"] and times["duration"] >= 0

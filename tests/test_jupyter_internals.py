@@ -2,6 +2,7 @@
 are those the adapter supports, and each private access still does what it is used for."""
 
 import copy
+import re
 import warnings
 
 import nbformat
@@ -71,9 +72,8 @@ def test_a_reset_without_collecting_clears_what_a_reset_clears_and_collects_noth
 
 
 @pytest.mark.e2e
-def test_the_kernel_process_and_the_open_channels_of_a_running_kernel():
+def test_the_process_of_a_running_kernel_and_the_errors_its_shell_sends():
     from jupyter_client import KernelManager
-    from nbclient import NotebookClient
 
     km = KernelManager(kernel_name="python3")
     km.start_kernel()
@@ -83,12 +83,27 @@ def test_the_kernel_process_and_the_open_channels_of_a_running_kernel():
         kc.wait_for_ready(timeout=60)
         process = jupyter_internals.kernel_process(km)
         assert process.pid == km.provisioner.pid and process.poll() is None
-        notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("import os; print(os.getpid())")])
-        client = NotebookClient(notebook, km=km)
-        jupyter_internals.use_open_channels(client, kc)
-        client.execute()
-        assert notebook.cells[0].outputs[0]["text"].strip() == str(process.pid)  # the same kernel
-        assert kc.channels_running  # nbclient did not close the channels it did not open
+        sent = []
+        reply = kc.execute_interactive("import os; print(os.getpid())", output_hook=sent.append)
+        assert reply["content"]["status"] == "ok"
+        assert [m["content"]["text"] for m in sent if m["msg_type"] == "stream"] == [f"{process.pid}\n"]
+        # a failing cell's error, kept instead of sent: what the shell sends without errors_to
+        sent.clear()
+        kc.execute_interactive("1 / 0", output_hook=sent.append)
+        [error] = [m["content"] for m in sent if m["msg_type"] == "error"]
+        sent.clear()
+        kc.execute_interactive(
+            "from spiegelkit.run.jupyter_internals import errors_to\n"
+            "kept = []\n"
+            "with errors_to(get_ipython(), lambda *error: kept.append(error)):\n"
+            "    get_ipython().run_cell('1 / 0')\n"
+            "print(repr((kept[0][0].__name__, str(kept[0][1]), kept[0][2])))\n"
+            "get_ipython().run_cell('1 / 0')", output_hook=sent.append)
+        [text] = [m["content"]["text"] for m in sent if m["msg_type"] == "stream"]
+        cell_number = re.compile(r"In\[\d+\]")  # the cells differ in their number only
+        assert cell_number.sub("In[]", text.strip()) == cell_number.sub(
+            "In[]", repr((error["ename"], error["evalue"], error["traceback"])))
+        assert len([m for m in sent if m["msg_type"] == "error"]) == 1  # the second 1 / 0: sent again
     finally:
         kc.stop_channels()
         km.shutdown_kernel(now=True)

@@ -143,10 +143,10 @@ def test_versions_in_a_kernel_leave_no_cell_outputs_behind(mini_group, tmp_path)
             "def _look():\n"
             "    import gc\n"
             "    from IPython import get_ipython\n"
-            "    from spiegelkit.run import versions\n"
+            "    from spiegelkit.run import cells\n"
             "    gc.unfreeze()\n"  # what kernel_state froze is counted too
             "    gc.collect()\n"
-            "    kept = [o for o in gc.get_objects() if isinstance(o, versions._Publisher)]\n"
+            "    kept = [o for o in gc.get_objects() if isinstance(o, cells._Publisher)]\n"
             "    assert len(kept) == 1 and kept[0].outputs == [], kept\n"
             "    assert type(get_ipython().display_pub).__module__.startswith('ipykernel')\n"
             "_look()")

@@ -4,9 +4,10 @@ Starting a kernel and importing pandas, matplotlib and seaborn costs more than r
 group's notebook. A :class:`WarmKernel` therefore starts once and runs notebook after
 notebook, restoring the kernel to the state of a new one before each
 (:mod:`spiegelkit.run.kernel_state` says what that covers). Papermill still does everything
-around the kernel: it injects the parameters, records them, writes the executed notebook
-and puts its error banner on top of a failed one; the papermill engine ``spiegelkit-warm``
-only hands it this kernel instead of starting one.
+around the kernel: it injects the parameters, records them and each cell's times and status,
+writes the executed notebook and puts its error banner on top of a failed one. Its engine
+``spiegelkit-warm`` (:class:`WarmKernelEngine`) hands the cells to this kernel in one request,
+not one per cell as nbclient does (:mod:`spiegelkit.run.cells`).
 
 - **IPC sockets**: the kernel talks over Unix sockets in a private temporary folder, not
   over TCP ports, so that kernels started side by side cannot collide on a port
@@ -21,29 +22,31 @@ only hands it this kernel instead of starting one.
 
 from __future__ import annotations
 
+import asyncio
 import atexit
 import contextlib
+import json
 import logging
 import shutil
 import signal
 import tempfile
 import threading
+from datetime import datetime
 from pathlib import Path
 
 import nbformat
 import papermill
 from jupyter_client import AsyncKernelManager
 from jupyter_core.utils import run_sync
-from papermill.clientwrap import PapermillNotebookClient
-from papermill.engines import NBClientEngine, papermill_engines
-from papermill.log import logger as papermill_logger
+from papermill.engines import Engine, papermill_engines
 
 from spiegelkit.errors import SpiegelkitError
-from spiegelkit.run.jupyter_internals import kernel_process, use_open_channels
+from spiegelkit.run.jupyter_internals import kernel_process
 
 GROUP_TIMEOUT = 600  # seconds a group's notebook may run before it is interrupted
 INTERRUPT_GRACE = 10  # seconds an interrupted kernel gets to stop before it is killed
 STARTUP_TIMEOUT = 60
+ALIVE_EVERY = 1.0  # seconds between looks at whether a busy kernel still lives
 # Quiet kernel log (a spurious KeyboardInterrupt at shutdown only alarms users); history in
 # memory, as nbclient does, so that parallel kernels never lock one history file.
 KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL", "--HistoryManager.hist_file=:memory:"]
@@ -124,11 +127,22 @@ class WarmKernel:
     def run_code(self, code: str, timeout: float | None = STARTUP_TIMEOUT) -> None:
         """Run `code` silently in the kernel (no output, no execution count); raise
         :class:`KernelCodeFailed` with the kernel's error on failure."""
-        reply = run_sync(self.kc.execute_interactive)(
-            code, silent=True, store_history=False, timeout=timeout, output_hook=lambda msg: None)
+        reply = run_sync(self._execute)(code, timeout)
         content = reply["content"]
         if content["status"] != "ok":
             raise KernelCodeFailed(f"{content.get('ename')}: {content.get('evalue')}")
+
+    async def _execute(self, code: str, timeout: float | None) -> dict:
+        """The kernel's reply to `code`; raise :class:`KernelCodeFailed` as soon as the kernel
+        dies (looked at every ``ALIVE_EVERY`` seconds), as nbclient does, instead of waiting
+        for a reply that never comes."""
+        reply = asyncio.ensure_future(self.kc.execute_interactive(
+            code, silent=True, store_history=False, timeout=timeout, output_hook=lambda msg: None))
+        while not (await asyncio.wait({reply}, timeout=ALIVE_EVERY))[0]:
+            if not self.is_alive():
+                reply.cancel()
+                raise KernelCodeFailed("the kernel died")
+        return reply.result()
 
     def run_notebook(self, notebook: Path, output: Path, parameters: dict, cwd: Path,
                      timeout: float = GROUP_TIMEOUT) -> nbformat.NotebookNode:
@@ -210,17 +224,52 @@ class WarmKernel:
                 timer.cancel()
 
 
-class WarmKernelEngine(NBClientEngine):
-    """Papermill engine that runs a notebook in a given :class:`WarmKernel`."""
+class WarmKernelEngine(Engine):
+    """Papermill engine that runs a notebook's cells inside a given :class:`WarmKernel`, in
+    one request (:func:`spiegelkit.run.cells.run_for_papermill`) instead of one per cell.
+
+    Papermill keeps its part: it records each cell's start, end, status and failure
+    (``cell_start``, ``cell_exception``, ``cell_complete``, with the times the kernel
+    measured), and after this engine it puts its error banner on a failed notebook and
+    writes the executed notebook. The cells' outputs are those nbclient would have
+    recorded, and so is ``metadata.execution`` (the kernel's start and end of each cell)."""
 
     @classmethod
-    def execute_managed_notebook(cls, nb_man, kernel_name, kernel: WarmKernel, log_output=False,
-                                 execution_timeout=None, **_):
-        client = PapermillNotebookClient(nb_man, km=kernel.km, kernel_name=kernel_name,
-                                         timeout=execution_timeout, log=papermill_logger,
-                                         log_output=log_output)
-        use_open_channels(client, kernel.kc)
-        return client.execute()
+    def execute_managed_notebook(cls, nb_man, kernel_name, kernel: WarmKernel, **_):
+        nb = nb_man.nb
+        ask, answer = kernel.folder / "cells.json", kernel.folder / "answer.json"
+        ask.write_text(json.dumps([{"index": i, "source": cell.source, "tags": cell.metadata.get("tags", [])}
+                                   for i, cell in enumerate(nb.cells) if cell.cell_type == "code"]),
+                       encoding="utf-8")
+        answer.unlink(missing_ok=True)
+        kernel.run_code("from spiegelkit.run.cells import run_for_papermill; "
+                        f"run_for_papermill({str(ask)!r}, {str(answer)!r})", timeout=None)
+        given = json.loads(answer.read_text(encoding="utf-8"))
+        ran, stop = {entry["index"]: entry for entry in given["cells"]}, given["stopped_at"]
+        for index, cell in enumerate(nb.cells):
+            nb_man.cell_start(cell, index)
+            entry = ran.get(index)
+            if entry is not None:
+                cell.outputs = [nbformat.from_dict(output) for output in entry["outputs"]]
+                cell.execution_count = entry["execution_count"]
+                cell.metadata["execution"] = {
+                    "iopub.execute_input": entry["started"], "iopub.status.busy": entry["started"],
+                    "iopub.status.idle": entry["ended"], "shell.execute_reply": entry["ended"]}
+            if index == stop:  # a failure that ended the run (not one the cell may raise)
+                nb_man.cell_exception(cell, index)
+            nb_man.cell_complete(cell, index)
+            if entry is not None:
+                _kernel_times(cell, entry)
+            if index == stop:
+                break  # nothing after a failing cell ran, as with nbclient
+        nb.metadata["language_info"] = given["language_info"]
+
+
+def _kernel_times(cell, entry: dict) -> None:
+    """Papermill's start, end and duration of `cell` as the kernel measured them."""
+    started, ended = (datetime.fromisoformat(entry[key].replace("Z", "+00:00")) for key in ("started", "ended"))
+    cell.metadata.papermill.update(start_time=started.isoformat(), end_time=ended.isoformat(),
+                                   duration=(ended - started).total_seconds())
 
 
 ENGINE_NAME = "spiegelkit-warm"

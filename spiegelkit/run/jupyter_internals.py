@@ -1,7 +1,7 @@
 """Every use of another library's private API, in one place, pinned to the versions it works with.
 
 spiegelkit keeps kernels warm and resets them between groups; for that it reaches past
-the public API of two libraries. Each reach is one function here, and
+the public API of some libraries. Each reach is one function here, and
 ``tests/test_jupyter_internals.py`` checks both that the installed versions are within
 :data:`SUPPORTED` and that each access still works. When a test fails after an upgrade,
 this module is the only one to adapt.
@@ -9,9 +9,9 @@ this module is the only one to adapt.
 - **jupyter_client**: the process of a local kernel (``km.provisioner.process``): the
   watchdog sends it SIGINT and kills it; ``pid`` is public on the provisioner, the
   ``Popen`` is not.
-- **nbclient**: a notebook client that uses the channels of an open kernel client
-  (``client.kc``) instead of starting and stopping its own, so that one kernel runs many
-  notebooks.
+- **ipykernel**: the error of a cell as the kernel's shell sends it to its client
+  (``ZMQInteractiveShell._showtraceback``), to keep it as the cell's output when the kernel
+  runs a notebook's cells itself (:mod:`spiegelkit.run.cells`).
 - **pandas**: the names of all registered options (``pandas._config.config``), to put
   them back as a new kernel has them.
 - **IPython**: a reset of the namespace without the garbage collection that the flush of
@@ -26,13 +26,14 @@ only (see there).
 
 from __future__ import annotations
 
+import contextlib
 import re
 from importlib.metadata import version
 
 # distribution -> (lowest, first unsupported) version; the accesses below are checked on these
 SUPPORTED = {
     "jupyter_client": ("8.6", "9"),
-    "nbclient": ("0.10", "0.12"),
+    "ipykernel": ("6.29", "8"),
     "pandas": ("2.2", "4"),
     "ipython": ("8.20", "10"),
 }
@@ -60,10 +61,16 @@ def kernel_process(km):
     return None if provisioner is None else provisioner.process
 
 
-def use_open_channels(client, kc) -> None:
-    """Make an nbclient ``NotebookClient`` run on the already started kernel client `kc`:
-    nbclient then neither starts nor stops channels (it does when ``kc`` is None)."""
-    client.kc = kc
+@contextlib.contextmanager
+def errors_to(shell, record):
+    """Within it, a failing cell's error goes to ``record(etype, evalue, traceback_lines)``
+    instead of to the kernel's client; the lines are IPython's traceback, coloured as the
+    shell colours it for a client."""
+    shell._showtraceback = record
+    try:
+        yield
+    finally:
+        del shell._showtraceback  # the shell's own method again
 
 
 def pandas_option_names() -> list[str]:

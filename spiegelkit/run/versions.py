@@ -17,19 +17,17 @@ practice and the cell.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import nbformat
 import papermill
 from IPython import get_ipython
-from IPython.core.displayhook import DisplayHook
-from IPython.core.displaypub import DisplayPublisher
 
 from spiegelkit.errors import SpiegelkitError
 from spiegelkit.inputs.group import folders_held
 from spiegelkit.outputs import write_text
 from spiegelkit.render.downloads import write_embedded_downloads
+from spiegelkit.run.cells import may_fail, run_cell, will_run
 from spiegelkit.run.export import handout_html, with_stable_cell_ids
 from spiegelkit.run.kernel_state import restore
 
@@ -62,108 +60,13 @@ def _write_version(notebook: str, values: dict, target: str, title: str, cwd: st
 
 def run_cells(notebook: nbformat.NotebookNode, what: str) -> None:
     """Run the notebook's code cells in this kernel's shell, one after the other, each
-    cell's outputs as a kernel client records them."""
-    shell = get_ipython()
+    cell's outputs as a kernel client records them (:mod:`spiegelkit.run.cells`)."""
     for number, cell in enumerate(notebook.cells, start=1):
-        if cell.cell_type != "code":
+        if not will_run(cell):
             continue
-        outputs: list = []
-        with _capturing(shell, outputs):
-            result = shell.run_cell(cell.source, store_history=True)
-        cell.outputs = outputs
-        cell.execution_count = shell.execution_count - 1
-        error = result.error_before_exec or result.error_in_exec
-        if error is not None:
-            first = cell.source.strip().splitlines()[0][:60] if cell.source.strip() else ""
+        run = run_cell(cell.source)
+        cell.outputs, cell.execution_count = run.outputs, run.execution_count
+        if run.error is not None and not may_fail(cell):
+            first = cell.source.strip().splitlines()[0][:60]
             raise VersionFailed(f"{what}: cell {number} of the notebook ({first}) failed: "
-                                f"{type(error).__name__}: {error}") from error
-
-
-def _output(output_type: str, **fields) -> nbformat.NotebookNode:
-    """An output as nbformat's ``new_output`` makes it, without validating each one (a
-    version has some 30, and their schema check cost more than their rendering)."""
-    return nbformat.from_dict({"output_type": output_type, **fields})
-
-
-class _Publisher(DisplayPublisher):
-    """display() calls of a cell, as display_data outputs."""
-
-    def __init__(self, outputs: list, **kwargs):
-        super().__init__(**kwargs)
-        self.outputs = outputs
-
-    def publish(self, data, metadata=None, source=None, *, transient=None, update=False, **kwargs):
-        self.outputs.append(_output("display_data", data=data, metadata=metadata or {}))
-
-    def clear_output(self, wait=False):
-        self.outputs.clear()
-
-
-class _ResultHook(DisplayHook):
-    """A cell's result (its last expression, unless it ends in ``;``) as an execute_result."""
-
-    def __init__(self, outputs: list, **kwargs):
-        super().__init__(**kwargs)
-        self.outputs = outputs
-
-    def start_displayhook(self):
-        pass
-
-    def write_output_prompt(self):
-        pass
-
-    def write_format_data(self, format_dict, md_dict=None):
-        self.outputs.append(_output("execute_result", data=format_dict, metadata=md_dict or {},
-                                    execution_count=self.shell.execution_count))
-
-    def finish_displayhook(self):
-        pass
-
-
-class _Stream:
-    """Printed text and warnings of a cell, as stream outputs (consecutive text joined)."""
-
-    def __init__(self, name: str, outputs: list):
-        self.name, self.outputs = name, outputs
-
-    def write(self, text: str) -> int:
-        last = self.outputs[-1] if self.outputs else None
-        if last is not None and last.output_type == "stream" and last.name == self.name:
-            last.text += text
-        elif text:
-            self.outputs.append(_output("stream", name=self.name, text=text))
-        return len(text)
-
-    def flush(self) -> None:
-        pass
-
-    def isatty(self) -> bool:
-        return False
-
-
-class _capturing:
-    """Send a cell's displays, result and streams to `outputs` instead of the kernel's client.
-
-    The publisher and the result hook are made once per kernel and lent their list for the
-    cell: the shell remembers every display publisher it was given (a new one per cell kept
-    each cell's outputs alive, some 6 MiB per group over a national run)."""
-
-    _lent: dict = {}
-
-    def __init__(self, shell, outputs: list):
-        self.shell, self.outputs = shell, outputs
-        if not self._lent:
-            self._lent.update(publisher=_Publisher([], shell=shell), hook=_ResultHook([], shell=shell))
-
-    def __enter__(self):
-        publisher, hook = self._lent["publisher"], self._lent["hook"]
-        publisher.outputs = hook.outputs = self.outputs
-        self.saved = (self.shell.display_pub, sys.displayhook, sys.stdout, sys.stderr)
-        self.shell.display_pub, sys.displayhook = publisher, hook
-        sys.stdout, sys.stderr = _Stream("stdout", self.outputs), _Stream("stderr", self.outputs)
-        return self
-
-    def __exit__(self, *_):
-        self.shell.display_pub, sys.displayhook, sys.stdout, sys.stderr = self.saved
-        self._lent["publisher"].outputs = self._lent["hook"].outputs = []
-        return False
+                                f"{type(run.error).__name__}: {run.error}") from run.error
