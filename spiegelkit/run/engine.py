@@ -94,7 +94,9 @@ class WarmKernel:
         self.kc.start_channels()
         try:
             run_sync(self.kc.wait_for_ready)(timeout=STARTUP_TIMEOUT)
-            self.run_code("from spiegelkit.run.kernel_state import remember; remember()")
+            # what runs the cells is imported now, so that a notebook's time limit is its own
+            self.run_code("from spiegelkit.run.kernel_state import remember; remember(); "
+                          "import spiegelkit.run.cells")
         except Exception:
             self.stop()
             raise
