@@ -205,3 +205,31 @@ def test_the_warm_engine_records_what_nbclient_records_in_a_kernel_of_its_own(ke
         times = cell.metadata.get("papermill", {})
         if times.get("start_time"):
             assert times["start_time"] <= times["end_time"] and times["duration"] >= 0
+
+
+def test_let_go_cycles_among_frozen_objects_are_freed_once_the_kernels_memory_grew():
+    # kernel_state.collect in this process: what survives a collection is frozen; a cycle let
+    # go afterwards waits for the full collection that memory growth of 10% sets off.
+    import gc
+    import weakref
+
+    from spiegelkit.run import kernel_state
+
+    class Node:
+        pass
+
+    try:
+        kernel_state.collect()  # a full one first: nothing measured yet in this process
+        node = Node()
+        node.itself = node
+        alive = weakref.ref(node)
+        kernel_state.collect()  # node survives and is frozen
+        del node
+        kernel_state.collect()  # the memory has not grown: frozen objects are not walked
+        assert alive() is not None
+        kernel_state._resident_after_full[0] = 1024  # as if the memory had grown since
+        kernel_state.collect()
+        assert alive() is None
+        assert kernel_state._resident_after_full[0] > 1024  # measured anew after the full one
+    finally:
+        gc.unfreeze()

@@ -27,6 +27,8 @@ import os
 import sys
 import warnings
 
+import psutil
+
 _fresh: dict = {}
 
 
@@ -79,8 +81,8 @@ def restore(cwd: str) -> None:
     collect()
 
 
-FULL_COLLECTION_EVERY = 50  # notebooks between collections that also walk the frozen objects
-_restores = [0]
+FULL_COLLECTION_GROWTH = 0.1  # resident memory grown by this share: collect all objects once
+_resident_after_full = [0]
 
 
 def collect() -> None:
@@ -88,15 +90,21 @@ def collect() -> None:
 
     A full collection walks every object of the kernel, and what a batch keeps in the
     kernel between groups (the groups of a folder for the year's obligations, data, caches)
-    makes that seconds per notebook at national size. So what survives a collection is
-    frozen (``gc.freeze``): the next collections walk only what the next notebook made.
-    What was kept and then let go is freed when its count drops to zero, as usual; only
-    let-go cycles wait for the collection every ``FULL_COLLECTION_EVERY`` notebooks that
-    walks everything, so that memory stays flat over a long run.
+    makes that 0.3 s per notebook at national size. So what survives a collection is frozen
+    (``gc.freeze``): the next collections walk only what the next notebook made. What was
+    kept and then let go is freed when its count drops to zero, as usual; only let-go cycles
+    among the frozen objects wait for a collection that walks everything, made when the
+    kernel's resident memory has grown by ``FULL_COLLECTION_GROWTH`` since the last one, so
+    that memory stays flat over a long run. (Until December 2026 that was every 50
+    notebooks, and each freed some 400 objects.)
     """
-    _restores[0] += 1
-    if _restores[0] % FULL_COLLECTION_EVERY == 0:
+    resident = psutil.Process().memory_info().rss
+    if resident > _resident_after_full[0] * (1 + FULL_COLLECTION_GROWTH):
         gc.unfreeze()
+        gc.collect()
+        gc.freeze()
+        _resident_after_full[0] = psutil.Process().memory_info().rss
+        return
     gc.collect()
     gc.freeze()
 
