@@ -22,6 +22,7 @@ import json
 import sys
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from pathlib import Path
 
 import nbformat
 from IPython import get_ipython
@@ -72,7 +73,7 @@ def run_for_papermill(cells_file: str, answer_file: str) -> None:
     each gave (its index, outputs, execution count, start and end), the index of the cell
     whose failure ended the run (None if none did) and this kernel's ``language_info``."""
     ran, stopped_at = [], None
-    for entry in json.loads(open(cells_file, encoding="utf-8").read()):
+    for entry in json.loads(Path(cells_file).read_text(encoding="utf-8")):
         cell = nbformat.from_dict({"cell_type": "code", "source": entry["source"],
                                    "metadata": {"tags": entry["tags"]}})
         if not will_run(cell):
@@ -86,8 +87,7 @@ def run_for_papermill(cells_file: str, answer_file: str) -> None:
             break
     answer = {"cells": ran, "stopped_at": stopped_at,
               "language_info": get_ipython().kernel.language_info}
-    with open(answer_file, "w", encoding="utf-8") as file:
-        json.dump(answer, file)
+    Path(answer_file).write_text(json.dumps(answer), encoding="utf-8")
 
 
 def timestamp() -> str:
