@@ -240,9 +240,9 @@ class WarmKernelEngine(Engine):
     def execute_managed_notebook(cls, nb_man, kernel_name, kernel: WarmKernel, **_):
         nb = nb_man.nb
         ask, answer = kernel.folder / "cells.json", kernel.folder / "answer.json"
-        ask.write_text(json.dumps([{"index": i, "source": cell.source, "tags": cell.metadata.get("tags", [])}
-                                   for i, cell in enumerate(nb.cells) if cell.cell_type == "code"]),
-                       encoding="utf-8")
+        cells = [{"index": i, "source": cell.source, "tags": cell.metadata.get("tags", [])}
+                 for i, cell in enumerate(nb.cells) if cell.cell_type == "code"]
+        ask.write_text(json.dumps(cells), encoding="utf-8")
         answer.unlink(missing_ok=True)
         kernel.run_code("from spiegelkit.run.cells import run_for_papermill; "
                         f"run_for_papermill({str(ask)!r}, {str(answer)!r})", timeout=None)
@@ -260,7 +260,7 @@ class WarmKernelEngine(Engine):
             if index == stop:  # a failure that ended the run (not one the cell may raise)
                 nb_man.cell_exception(cell, index)
             nb_man.cell_complete(cell, index)
-            if entry is not None:
+            if entry is not None:  # after cell_complete, which stamps the time of this replay
                 _kernel_times(cell, entry)
             if index == stop:
                 break  # nothing after a failing cell ran, as with nbclient
@@ -269,7 +269,8 @@ class WarmKernelEngine(Engine):
 
 def _kernel_times(cell, entry: dict) -> None:
     """Papermill's start, end and duration of `cell` as the kernel measured them."""
-    started, ended = (datetime.fromisoformat(entry[key].replace("Z", "+00:00")) for key in ("started", "ended"))
+    started, ended = (datetime.fromisoformat(entry[key].replace("Z", "+00:00"))
+                      for key in ("started", "ended"))
     cell.metadata.papermill.update(start_time=started.isoformat(), end_time=ended.isoformat(),
                                    duration=(ended - started).total_seconds())
 
