@@ -2,6 +2,7 @@
 it, while the group notebook stays the one definition of every handout."""
 
 import dataclasses
+import json
 import shutil
 
 import nbformat
@@ -177,3 +178,27 @@ def test_what_a_version_shares_with_the_group_handout_is_what_it_would_work_out_
         assert shared == [str(getattr(alone, s)()) for s in sections]
         assert len(alone.analysis._kept) == made
     assert len(kept) == made * (1 + len(PRACTICES) if pseudonymise else 1)
+
+
+def test_a_version_is_prepared_as_papermill_prepares_it():
+    """The versions' notebook, read once per group, is what papermill's ``prepare_only``
+    gives for each version's parameters (but the cells' random ids; the handout's are
+    stable, see ``with_stable_cell_ids``)."""
+    import papermill
+    from papermill.iorw import load_notebook_node
+    from spiegelkit.run.versions import prepared_notebook
+
+    loaded = load_notebook_node(str(GROUP_NOTEBOOK))
+    for focus in PRACTICES[:2]:
+        values = {"params_file": "/groepen/hagro-mini.yaml", "focus_agb": focus}
+        ours = prepared_notebook(loaded, str(GROUP_NOTEBOOK), values)
+        theirs = papermill.execute_notebook(str(GROUP_NOTEBOOK), None, parameters=values,
+                                            prepare_only=True, kernel_name="python3",
+                                            progress_bar=False)
+        for notebook in (ours, theirs):
+            injected = next(c for c in notebook.cells if "injected-parameters" in c.metadata.tags)
+            assert f'focus_agb = "{focus}"' in injected.source
+            for cell in notebook.cells:
+                cell.pop("id")
+        assert json.dumps(ours, sort_keys=True) == json.dumps(theirs, sort_keys=True)
+    assert not any("injected-parameters" in c.metadata.tags for c in loaded.cells)

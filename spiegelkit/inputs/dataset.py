@@ -78,7 +78,13 @@ def data_files(folder: Path) -> dict[str, Path]:
 
 
 def national_population() -> pd.DataFrame:
-    """Dutch insured population by age band and sex (Vektis open data 2015, Bron: Vektis)."""
+    """Dutch insured population by age band and sex (Vektis open data 2015, Bron: Vektis):
+    a copy of the table read once (every handout draws its pyramids against it)."""
+    return _national_population().copy()
+
+
+@functools.cache
+def _national_population() -> pd.DataFrame:
     table = pd.read_csv(NATIONAL_POPULATION, dtype={"age_band": str, "sex": str})
     return table.rename(columns={"insured_years": "patients"})
 

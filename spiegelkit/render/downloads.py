@@ -13,6 +13,7 @@ import io
 import math
 import re
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import openpyxl
@@ -211,16 +212,27 @@ def csv_for(frame: pd.DataFrame) -> bytes:
     return _recent_csv[key]
 
 
-def download_links(frame: pd.DataFrame, stem: str) -> Html:
-    """Links that save the data from inside the offline handout (data: addresses)."""
+@dataclass(frozen=True)
+class DataFiles:
+    """A handout's data as its download links carry them: CSV and XLSX as data: addresses."""
+
+    rows: int
+    csv: str
+    xlsx: str
+
+
+def data_files(frame: pd.DataFrame) -> DataFiles:
+    """`frame` (a :func:`data_table`) as the CSV and XLSX of a handout's download links."""
     csv = csv_for(frame)
-    files = [
-        dict(name=f"{stem}.csv", kind="CSV (Excel, puntkomma)",
-             href="data:text/csv;base64," + base64.b64encode(csv).decode()),
-        dict(name=f"{stem}.xlsx", kind="Excel-werkmap",
-             href=f"data:{XLSX_TYPE};base64," + base64.b64encode(workbook_for(frame, csv)).decode()),
-    ]
-    return render("downloads.html.j2", files=files, rows=len(frame))
+    return DataFiles(len(frame), "data:text/csv;base64," + base64.b64encode(csv).decode(),
+                     f"data:{XLSX_TYPE};base64," + base64.b64encode(workbook_for(frame, csv)).decode())
+
+
+def download_links(files: DataFiles, stem: str) -> Html:
+    """Links that save the data from inside the offline handout, as `stem`.csv and .xlsx."""
+    return render("downloads.html.j2", rows=files.rows, files=[
+        dict(name=f"{stem}.csv", kind="CSV (Excel, puntkomma)", href=files.csv),
+        dict(name=f"{stem}.xlsx", kind="Excel-werkmap", href=files.xlsx)])
 
 
 DOWNLOAD_LINK = re.compile(r'<a download="([^"/]+)" href="data:[^;"]+;base64,([^"]+)"')

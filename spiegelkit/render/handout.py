@@ -26,7 +26,7 @@ from spiegelkit.analysis.compliance import obligations_of
 from spiegelkit.analysis.costs import Tariffs, care_cost_whatif, costs_table
 from spiegelkit.inputs.group import Group, group_from_params, load_groups, open_group
 from spiegelkit.render.calculator import calculator_html
-from spiegelkit.render.downloads import data_table, download_links
+from spiegelkit.render.downloads import data_files, data_table, download_links
 from spiegelkit.render.facilitation import agenda_html, attendance_html, compliance_html, lookback_html
 from spiegelkit.render.html import Html, join_html, render, render_each, source_line
 
@@ -165,7 +165,10 @@ class Handout:
         """The rows of the data year (read only)."""
         return self.table[self.table["year"] == self.year]
 
+    @functools.cached_property
     def _practices(self) -> list[dict]:
+        """Per practice of the params its label, shown AGB code, list size, mirror, note and
+        whether this version is its own (read only: four sections use them)."""
         practices = self.data.practices.set_index("agb")
         rows = []
         for entry in self.params.practices:
@@ -189,7 +192,7 @@ class Handout:
         """Group, meeting, practices, data year and its lag, source, how to read."""
         return render(
             "cover.html.j2", params=self.params, group_type=GROUP_TYPES[self.params.group_type],
-            practices=self._practices(), lag=self.params.meeting_date.year - self.year,
+            practices=self._practices, lag=self.params.meeting_date.year - self.year,
             source=source_line(self.data), confidence=dutch.confidence_text(self.params.options.confidence),
             focus=self.focus, marks_method=charts.marks_method(self.current),
             spread_marks=bool(self.current.get("significance_method", pd.Series(dtype=str))
@@ -221,7 +224,7 @@ class Handout:
     def population(self) -> Html:
         """List sizes, shares by age and sex against national, pyramids, facilitator notes.
         Without a population table: one sentence why the pyramids are missing."""
-        notes = [p for p in self._practices() if p["note"]]
+        notes = [p for p in self._practices if p["note"]]
         population = self.data.population
         population = population[(population["year"] == self.year)
                                 & population["agb"].isin(list(self.labels))]  # for the pyramids
@@ -237,7 +240,7 @@ class Handout:
 
     def no_mirror_note(self) -> Html:
         """Practices without a mirror take part; say so instead of showing empty charts."""
-        without = [p["label"] for p in self._practices() if not p["has_mirror"]]
+        without = [p["label"] for p in self._practices if not p["has_mirror"]]
         return render("no_mirror.html.j2", without=without)
 
     def overview(self) -> Html:
@@ -304,8 +307,13 @@ class Handout:
                       confidence=dutch.confidence_text(self.params.options.confidence))
 
     def costs(self) -> Html:
-        """Supplement against facilitation fee, an offline calculator, care-cost ranges."""
-        practices = [p for p in self._practices() if p["patients"] is not None]
+        """Supplement against facilitation fee, an offline calculator, care-cost ranges: the
+        same in every version under the same labels, so made once for them."""
+        organisation = self.group.organisation.model_dump_json()
+        return self._kept(("costs", self.params.group_id, organisation), self._costs)
+
+    def _costs(self) -> Html:
+        practices = [p for p in self._practices if p["patients"] is not None]
         sizes = [p["patients"] for p in practices]
         names = [p["label"] for p in practices]
         organisation = self.group.organisation
@@ -356,7 +364,9 @@ class Handout:
                    methods_used=set(current.get("significance_method", [])),
                    region_size=int(self.region["agb"].nunique()),
                    national=self.data.spread is not None and len(self.data.spread) > 0),
-            download_links(data_table(self.table, self.shown_agbs), stem))
+            download_links(self._kept(("data files", tuple(sorted(self.shown_agbs))),
+                                      lambda: data_files(data_table(self.table, self.shown_agbs))),
+                           stem))
 
     def _appendix_rows(self) -> list[dict]:
         """Per row of the data year's table its practice and its cells as HTML."""
