@@ -374,17 +374,3 @@ def test_check_computes_the_figures_so_a_fault_no_rule_knows_still_stops_it(mini
     [problem] = errors(check_group(mini_group))  # ... computing it once does not
     assert "the figures cannot be computed" in problem.message
     assert "expected must be greater than zero" in problem.message
-
-
-def test_the_csv_of_the_same_data_is_made_once_and_other_data_gets_its_own():
-    import pandas as pd
-
-    from spiegelkit.render.downloads import csv_bytes, csv_for
-
-    frame = pd.DataFrame({"praktijk": ["=1+1", "De Linde"], "index": [101.5, 98.0]})
-    first = csv_for(frame)
-    assert first == csv_bytes(frame) and csv_for(frame.copy()) is first  # a version reuses it
-    other = frame.assign(index=[101.5, 99.0])
-    assert csv_for(other) == csv_bytes(other) != first
-    as_text = frame.assign(index=["101.5", "98.0"])  # the same values as text: its own CSV
-    assert csv_for(as_text) == csv_bytes(as_text)

@@ -204,12 +204,13 @@ def _between_practice_spread(data: MirrorData) -> pd.DataFrame:
     if len(agbs) < stats.MIN_UNITS_FOR_OVERDISPERSION:
         return pd.DataFrame(columns=columns)
     table = _poisson_table(data, tuple(agbs), 0.95)
-    usable = table["index"].notna() & (table["expected"] > 0)
+    usable = table[table["index"].notna() & (table["expected"] > 0)]
+    usable = usable.assign(equivalent_count=_equivalent_counts(usable, data))  # row by row
     rows = []
-    for (indicator, year), part in table[usable].groupby(["indicator", "year"], sort=False):
+    for (indicator, year), part in usable.groupby(["indicator", "year"], sort=False):
         if len(part) < stats.MIN_UNITS_FOR_OVERDISPERSION:
             continue
-        count = _equivalent_counts(part, data)
+        count = part["equivalent_count"].to_numpy()
         phi, tau2 = stats.overdispersion(part["index"].to_numpy() / 100 * count, count,
                                          "ratio", transform="log")
         if np.isfinite(phi) and np.isfinite(tau2):
@@ -269,9 +270,9 @@ def _with_marks(table: pd.DataFrame, data: MirrorData, confidence: float,
         for column in ("limit_lower", "limit_upper", "limit_lower_998", "limit_upper_998"):
             table.loc[use, column] = marks[column]
         table.loc[use, "significance_nl"] = significance_wording(table.loc[use, "significance"])
-        table.loc[use, "judgement"] = [
-            stats.significance_judgement(code, polarity)
-            for code, polarity in zip(table.loc[use, "significance"], table.loc[use, "polarity"])]
+        pairs = list(zip(table.loc[use, "significance"], table.loc[use, "polarity"]))
+        judged = {pair: stats.significance_judgement(*pair) for pair in set(pairs)}  # a few
+        table.loc[use, "judgement"] = [judged[pair] for pair in pairs]
     return table
 
 

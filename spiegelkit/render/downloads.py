@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import datetime
-import hashlib
 import io
 import math
 import re
@@ -184,34 +183,6 @@ def _fixed_zip(workbook: bytes, sheet_data: bytes | None = None) -> bytes:
     return fixed.getvalue()
 
 
-_recent_workbooks: dict[str, bytes] = {}  # CSV digest -> XLSX; a group's versions share data
-
-
-def workbook_for(frame: pd.DataFrame, csv: bytes) -> bytes:
-    """:func:`xlsx_bytes` of `frame`, made once for the same data (the same CSV)."""
-    key = hashlib.sha256(csv).hexdigest()
-    if key not in _recent_workbooks:
-        if len(_recent_workbooks) >= 8:
-            del _recent_workbooks[next(iter(_recent_workbooks))]
-        _recent_workbooks[key] = xlsx_bytes(frame)
-    return _recent_workbooks[key]
-
-
-_recent_csv: dict[bytes, bytes] = {}  # the data's hash -> CSV
-
-
-def csv_for(frame: pd.DataFrame) -> bytes:
-    """:func:`csv_bytes` of `frame`, made once for the same data: the versions of a group
-    that names its practices carry the group handout's table."""
-    key = pd.util.hash_pandas_object(frame, index=False).to_numpy().tobytes() + \
-        "\0".join(f"{c}:{t}" for c, t in frame.dtypes.items()).encode()
-    if key not in _recent_csv:
-        if len(_recent_csv) >= 8:
-            del _recent_csv[next(iter(_recent_csv))]
-        _recent_csv[key] = csv_bytes(frame)
-    return _recent_csv[key]
-
-
 @dataclass(frozen=True)
 class DataFiles:
     """A handout's data as its download links carry them: CSV and XLSX as data: addresses."""
@@ -222,10 +193,10 @@ class DataFiles:
 
 
 def data_files(frame: pd.DataFrame) -> DataFiles:
-    """`frame` (a :func:`data_table`) as the CSV and XLSX of a handout's download links."""
-    csv = csv_for(frame)
-    return DataFiles(len(frame), "data:text/csv;base64," + base64.b64encode(csv).decode(),
-                     f"data:{XLSX_TYPE};base64," + base64.b64encode(workbook_for(frame, csv)).decode())
+    """`frame` (a :func:`data_table`) as the CSV and XLSX of a handout's download links
+    (made once for a group's handouts under the same labels: ``render.handout``)."""
+    return DataFiles(len(frame), "data:text/csv;base64," + base64.b64encode(csv_bytes(frame)).decode(),
+                     f"data:{XLSX_TYPE};base64," + base64.b64encode(xlsx_bytes(frame)).decode())
 
 
 def download_links(files: DataFiles, stem: str) -> Html:
