@@ -207,6 +207,29 @@ def test_the_warm_engine_records_what_nbclient_records_in_a_kernel_of_its_own(ke
             assert times["start_time"] <= times["end_time"] and times["duration"] >= 0
 
 
+CYCLES_IN_A_LOOP = """import gc, json, weakref
+class Node:
+    pass
+kept = []
+for i in range(200_000):  # four young collections' worth of let-go cycles, made in one cell
+    node = Node()
+    node.itself = node
+    if i % 1000 == 0:
+        kept.append(weakref.ref(node))
+print(json.dumps({"threshold": gc.get_threshold()[0], "freed": sum(r() is None for r in kept)}))"""
+
+
+def test_a_warm_kernel_collects_young_objects_less_often_yet_a_cell_making_cycles_stays_bounded(
+        kernel, tmp_path):
+    from spiegelkit.run.kernel_state import YOUNG_COLLECTION_EVERY
+
+    done = kernel.run_notebook(make_notebook(tmp_path / "cycles.ipynb", CYCLES_IN_A_LOOP),
+                               tmp_path / "out.ipynb", {}, tmp_path)
+    seen = json.loads(printed(done))
+    assert seen["threshold"] == YOUNG_COLLECTION_EVERY > 700
+    assert seen["freed"] >= 150  # Python's own collections freed them while the cell ran
+
+
 def test_let_go_cycles_among_frozen_objects_are_freed_once_the_kernels_memory_grew():
     # kernel_state.collect in this process: what survives a collection is frozen; a cycle let
     # go afterwards waits for the full collection that memory growth of 10% sets off.
