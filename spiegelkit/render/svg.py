@@ -81,17 +81,12 @@ def _escaped(value: str) -> str:
 def _attributes(attrs: dict) -> str:
     parts = []
     for key, value in attrs.items():
-        kind = type(value)  # the usual kinds first: a handout writes some 4,000 of these
-        if kind is float or kind is int:
-            value = num(value)  # digits, a dot and a minus: nothing to escape
-        elif kind is str:  # mostly a few colours and words, kept escaped
-            value = _escaped(value) if len(value) < 40 else escape(value, quote=True)
-        elif value is None or value is False:
+        if value is None or value is False:
             continue
-        elif isinstance(value, str):
+        if isinstance(value, str):  # mostly a few colours and words, kept escaped
             value = _escaped(value) if len(value) < 40 else escape(value, quote=True)
         elif isinstance(value, (int, float, np.number)) and not isinstance(value, bool):
-            value = num(value)
+            value = num(value)  # digits, a dot and a minus: nothing to escape
         else:
             value = escape(str(value), quote=True)
         parts.append(f' {_name(key)}="{value}"')

@@ -4,10 +4,10 @@ The group notebook stays the single definition of every handout: a version runs 
 cells, with the version's ``focus_agb``, so whatever an analyst adds to the notebook is in
 every version. What a version does not need is a notebook run of its own through a client:
 papermill's steps prepare the notebook (as ``prepare_only`` does: parameters injected,
-metadata as in the group's run; the notebook read once per group), and the kernel runs its cells itself, in a namespace reset as for a new
-notebook (:mod:`spiegelkit.run.kernel_state`), keeps each cell's displays, result, printed
-text and warnings as the cell's outputs, and writes the version's HTML and downloads beside
-the group handout. No output travels over a socket, no notebook file is written; the
+metadata as in the group's run; the notebook read once per group), and the kernel runs its
+cells itself, in a namespace reset as for a new notebook (:mod:`spiegelkit.run.kernel_state`),
+keeps each cell's displays, result, printed text and warnings as the cell's outputs, and
+writes the version's HTML and downloads beside the group handout. No output travels over a socket, no notebook file is written; the
 group's analysis, computed for the group handout, is shared (``render.handout.group_analysis``).
 
 ``spiegelkit.run.engine.WarmKernel.make_versions`` calls :func:`write_versions` in the
