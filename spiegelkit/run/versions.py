@@ -7,8 +7,9 @@ papermill's steps prepare the notebook (as ``prepare_only`` does: parameters inj
 metadata as in the group's run; the notebook read once per group), and the kernel runs its
 cells itself, in a namespace reset as for a new notebook (:mod:`spiegelkit.run.kernel_state`),
 keeps each cell's displays, result, printed text and warnings as the cell's outputs, and
-writes the version's HTML and downloads beside the group handout. No output travels over a socket, no notebook file is written; the
-group's analysis, computed for the group handout, is shared (``render.handout.group_analysis``).
+writes the version's HTML and downloads beside the group handout. No output travels over a
+socket, no notebook file is written; the group's analysis, computed for the group handout, is
+shared (``render.handout.group_analysis``).
 
 ``spiegelkit.run.engine.WarmKernel.make_versions`` calls :func:`write_versions` in the
 kernel; a cell that fails stops the group with :class:`VersionFailed`, which names the
