@@ -144,11 +144,17 @@ class Look:
 def looks(practices: list[str], focus: str | None = None) -> dict[str, Look]:
     """Colour, marker and emphasis per practice label; `focus` (a label) stands out. A
     practice without a mirror is in no chart: its version fades nobody."""
-    colours = sns.color_palette("colorblind", len(practices)).as_hex()
+    colours = _palette(len(practices))
     focus = focus if focus in practices else None
     return {p: Look(colours[i], MARKERS[i % len(MARKERS)],
                     1.0 if focus in (None, p) else 0.35, 5.5 if p == focus else 4.0)
             for i, p in enumerate(practices)}
+
+
+@functools.cache
+def _palette(count: int) -> tuple[str, ...]:
+    """Seaborn's colour-blind palette of `count` colours, as hex."""
+    return tuple(sns.color_palette("colorblind", count).as_hex())
 
 
 def practice_keys(style: dict[str, Look]) -> list[Key]:
@@ -772,42 +778,61 @@ def pyramid_chart(population: pd.DataFrame, national: pd.DataFrame, labels: dict
     largest = _highest(v for own in shares.values() for v in own.values())
     limit = float(np.ceil(max(largest if len(pop) else 0, _highest(nat.values())) * 1.1))
     ticks = [t for t in (2, 4, 6, 8, 10, 15, 20) if t < limit][-2:]
+    national_line = tuple(nat.get((band, sex), 0.0) for sex in ("M", "V") for band in AGE_BANDS[::-1])
     for (ox, oy), (agb, label) in zip(_panel_origins(n, columns, panel_w, panel_h, 4), labels.items()):
         own = shares.get(agb, {})
-        left, right, top = ox + 34, ox + panel_w - 10, oy + 22
-        bottom = top + band_h * len(AGE_BANDS)
-        x = Scale(-limit, limit, left, right)
-        canvas.text((left + right) / 2, oy + 13, wrap(label, 10.5, panel_w - 10)[0], size=10.5,
-                    anchor="middle", font_weight="bold" if label == focus else None)
-        shown = [-t for t in ticks[::-1]] + [0] + ticks
-        x_axis(canvas, x, shown, [f"{abs(t)}%" if t else "0" for t in shown], top, bottom, size=8.5)
-        faded = 1.0 if focus in (None, label) else 0.45
-        for i, band in enumerate(AGE_BANDS[::-1]):  # oldest at the top
-            y = top + i * band_h
-            if i % 2 == 0:
-                canvas.text(left - 4, y + band_h * 0.8, band, size=8, anchor="end")
-            for sex, sign in (("M", -1), ("V", 1)):
-                value = own.get((band, sex), 0.0)
-                start, end = sorted((x(0), x(sign * value)))
-                canvas.rect(start, y + 0.6, end - start, band_h - 1.2, fill=SEX_COLOURS[sex],
-                            opacity=faded if faded < 1 else None,
-                            title=f"{label}, {'mannen' if sex == 'M' else 'vrouwen'} {band} jaar: "
-                                  f"{dutch.percent(value)} van de patiënten")
-        for sex, sign in (("M", -1), ("V", 1)):
-            xs, ys = [], []
-            for i, band in enumerate(AGE_BANDS[::-1]):
-                value = x(sign * nat.get((band, sex), 0.0))
-                xs += [value, value]
-                ys += [top + i * band_h, top + (i + 1) * band_h]
-            canvas.path(xs, ys, stroke="#000", width=1.1)
-        canvas.line(x(0), top, x(0), bottom, width=0.8)
-        canvas.text(left + 2, top + 9, "man", size=8.5)
-        canvas.text(right - 2, top + 9, "vrouw", size=8.5, anchor="end")
+        canvas.parts.append(_pyramid_panel(
+            ox, oy, panel_w, band_h, limit, tuple(ticks), label, label == focus,
+            1.0 if focus in (None, label) else 0.45,
+            tuple(own.get((band, sex), 0.0) for band in AGE_BANDS[::-1] for sex in ("M", "V")),
+            national_line))
     alt = (f"Bevolkingspiramides {year}: per praktijk het aandeel patiënten per leeftijdsgroep, "
            f"mannen links (blauw) en vrouwen rechts (oranje), met de Nederlandse bevolking als "
            f"zwarte lijn. Praktijken: {', '.join(labels.values())}.")
     return Chart(canvas.svg(), alt, "Opbouw naar leeftijd en geslacht; zwarte lijn: Nederland "
                                        "(Bron: Vektis, verzekerden 2015)")
+
+
+@functools.lru_cache(maxsize=512)  # a practice's panel recurs in the versions of its group
+def _pyramid_panel(ox: float, oy: float, panel_w: float, band_h: float, limit: float,
+                   ticks: tuple[float, ...], label: str, bold: bool, faded: float,
+                   shares: tuple[float, ...], national: tuple[float, ...]) -> str:
+    """One practice's pyramid: `shares` in % per age band (oldest first) and sex (M, V), the
+    Dutch population (`national`, per sex then age band) as an outline."""
+    from spiegelkit.inputs.tables import AGE_BANDS
+
+    canvas = Canvas(0, 0)
+    left, right, top = ox + 34, ox + panel_w - 10, oy + 22
+    bottom = top + band_h * len(AGE_BANDS)
+    x = Scale(-limit, limit, left, right)
+    canvas.text((left + right) / 2, oy + 13, wrap(label, 10.5, panel_w - 10)[0], size=10.5,
+                anchor="middle", font_weight="bold" if bold else None)
+    shown = [-t for t in ticks[::-1]] + [0] + list(ticks)
+    x_axis(canvas, x, shown, [f"{abs(t)}%" if t else "0" for t in shown], top, bottom, size=8.5)
+    values = iter(shares)
+    for i, band in enumerate(AGE_BANDS[::-1]):  # oldest at the top
+        y = top + i * band_h
+        if i % 2 == 0:
+            canvas.text(left - 4, y + band_h * 0.8, band, size=8, anchor="end")
+        for sex, sign in (("M", -1), ("V", 1)):
+            value = next(values)
+            start, end = sorted((x(0), x(sign * value)))
+            canvas.rect(start, y + 0.6, end - start, band_h - 1.2, fill=SEX_COLOURS[sex],
+                        opacity=faded if faded < 1 else None,
+                        title=f"{label}, {'mannen' if sex == 'M' else 'vrouwen'} {band} jaar: "
+                              f"{dutch.percent(value)} van de patiënten")
+    outline = iter(national)
+    for sign in (-1, 1):
+        xs, ys = [], []
+        for i in range(len(AGE_BANDS)):
+            value = x(sign * next(outline))
+            xs += [value, value]
+            ys += [top + i * band_h, top + (i + 1) * band_h]
+        canvas.path(xs, ys, stroke="#000", width=1.1)
+    canvas.line(x(0), top, x(0), bottom, width=0.8)
+    canvas.text(left + 2, top + 9, "man", size=8.5)
+    canvas.text(right - 2, top + 9, "vrouw", size=8.5, anchor="end")
+    return "".join(canvas.parts)
 
 
 def _percentages(counts: dict) -> dict:
