@@ -225,9 +225,7 @@ class Handout:
         """List sizes, shares by age and sex against national, pyramids, facilitator notes.
         Without a population table: one sentence why the pyramids are missing."""
         notes = [p for p in self._practices if p["note"]]
-        population = self.data.population
-        population = population[(population["year"] == self.year)
-                                & population["agb"].isin(list(self.labels))]  # for the pyramids
+        population = self._kept(("population rows", self.year), self._population_rows)
         if population.empty:
             return render("population.html.j2", summary=None, focus=self.focus, notes=notes)
         national = national_population()
@@ -237,6 +235,13 @@ class Handout:
                                        focus=self.focus)
         return join_html(render("population.html.j2", summary=summary.reset_index(),
                                 focus=self.focus, notes=notes), pyramid)
+
+    def _population_rows(self) -> pd.DataFrame:
+        """The population table's rows of the data year and the group's practices (read only:
+        the pyramids' input, the same in every version)."""
+        population = self.data.population
+        return population[(population["year"] == self.year)
+                          & population["agb"].isin(list(self.labels))]
 
     def no_mirror_note(self) -> Html:
         """Practices without a mirror take part; say so instead of showing empty charts."""

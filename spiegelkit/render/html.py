@@ -17,6 +17,7 @@ from spiegelkit.paths import DEMO_DATA, FRAGMENTS
 _env = jinja2.Environment(
     loader=jinja2.FileSystemLoader(FRAGMENTS),
     autoescape=True, trim_blocks=True, lstrip_blocks=True, undefined=jinja2.StrictUndefined,
+    auto_reload=False,  # templates ship with the kit: not a file check per piece rendered
 )
 _env.filters.update(number=dutch.number, percent=dutch.percent, euro=dutch.euro,
                     tariff=dutch.tariff, dutch_date=dutch.date, breakable=dutch.breakable,
