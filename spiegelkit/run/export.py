@@ -11,6 +11,7 @@ import threading
 from pathlib import Path
 
 import nbformat
+from jinja2 import pass_context
 from nbconvert import HTMLExporter
 from nbconvert.exporters import TemplateExporter
 from nbconvert.filters.highlight import Highlight2HTML
@@ -35,6 +36,12 @@ class HandoutExporter(HTMLExporter):
     result is HTMLExporter's page before its BeautifulSoup pass.
     """
 
+    MARKDOWN_KEPT = 512  # texts: a notebook's markdown cells, for all handouts of a batch
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._markdown_kept: dict[tuple[str, str], str] = {}
+
     def from_notebook_node(self, nb, resources=None, **kw):
         langinfo = nb.metadata.get("language_info", {})
         lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
@@ -43,6 +50,21 @@ class HandoutExporter(HTMLExporter):
         self.register_filter("filter_data_type", WidgetsDataTypeFilter(
             notebook_metadata={"": nb.metadata}, parent=self))
         return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+
+    @pass_context
+    def markdown2html(self, context, source):
+        """HTMLExporter's markdown filter, its HTML kept per text and notebook folder: the
+        handouts of a group show the same markdown cells, and rendering them was a fifth of
+        a version's export. A cell with attachments is rendered every time."""
+        if context.get("cell", {}).get("attachments"):
+            return super().markdown2html(context, source)
+        kept = self._markdown_kept
+        key = (source, context.get("resources", {}).get("metadata", {}).get("path", ""))
+        if key not in kept:
+            if len(kept) >= self.MARKDOWN_KEPT:
+                kept.clear()
+            kept[key] = super().markdown2html(context, source)
+        return kept[key]
 
 
 def html_exporter() -> HTMLExporter:
