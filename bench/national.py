@@ -9,12 +9,12 @@ One run, one report (printed and written to bench/results/national-<stamp>.{json
 
 1. the plain command-line loop (``papermill`` + ``jupyter nbconvert`` per group) on a few
    groups (``--plain``, default 3): the reference throughput;
-2. the in-process floor on a few groups (``--floor``, default 5): the notebook's cells in
-   one plain Python process, imports paid once (``bench/batch.py``'s baseline);
+2. the in-process floor on the first groups (``--floor``, default 24): the notebook's cells
+   in one plain Python process, imports paid once (``bench/batch.py``'s baseline);
 3. the engine with group handouts only (``versions="group"``) on ``--sample`` groups
-   (default 12; with ``--groups all`` all of them, for real): throughput against the plain
-   loop, per-handout time against the floor, and the national time (projected from a
-   sample, measured with all groups);
+   (default 12, at least the floor's; with ``--groups all`` all of them, for real):
+   throughput against the plain loop, per-handout time against the floor on the same
+   groups, and the national time (projected from a sample, measured with all groups);
 4. the engine with every version (``versions="all"``) on ``--groups`` groups, with
    ``--workers`` workers (default 2): wall time, handouts per second, peak memory of every
    worker (its kernel) and how it moved over the run (flat or growing), the failures; with
@@ -94,7 +94,11 @@ def engine_run(paths: list[Path], out: Path, workers: int, versions: str,
     # `workers` groups carry the kernels' start; the steady state is measured after them.
     done = sorted(max(f.stat().st_mtime for f in (out / r.group_id).iterdir()) - wall_start
                   for r in results if r.status == "ok")
-    warm = [r.seconds for r in results[workers:] if r.status == "ok"]
+    # the groups that started a kernel: each worker's first, the first `workers` done
+    finished = sorted((max(f.stat().st_mtime for f in (out / r.group_id).iterdir()), r.group_id)
+                      for r in results if r.status == "ok")
+    starters = {group_id for _, group_id in finished[:workers]}
+    warm = {r.group_id: r.seconds for r in results if r.status == "ok" and r.group_id not in starters}
     steady = (len(done) - workers) / (done[-1] - done[workers - 1]) \
         if len(done) > workers + 1 and done[-1] > done[workers - 1] else None
     return {"groups": len(paths), "versions": versions, "workers": workers, "seconds": seconds,
@@ -102,7 +106,8 @@ def engine_run(paths: list[Path], out: Path, workers: int, versions: str,
             "seconds_per_group": seconds / len(paths),
             "steady_seconds_per_group": 1 / steady if steady else seconds / len(paths),
             "first_groups_done_after": done[:workers],
-            "group_latency": statistics.median(warm or [r.seconds for r in results]),
+            "group_latency": statistics.median(warm.values() or [r.seconds for r in results]),
+            "warm_seconds": warm,
             "failures": failed, "memory": worker_memory(memory),
             "driver_peak_mib": groupbench.peak_bytes(os.getpid()) / MIB}
 
@@ -123,7 +128,8 @@ def same_outputs(a: Path, b: Path) -> tuple[int, list[str]]:
 
 
 def floor(paths: list[Path]) -> list[float]:
-    """bench/batch.py's in-process baseline, in a process of its own: seconds per group."""
+    """bench/batch.py's in-process baseline, in a process of its own: seconds per group, in
+    the order of `paths` (the first pays the imports)."""
     subprocess.run([sys.executable, str(Path(groupbench.__file__)), "--in-process", *map(str, paths)],
                    check=True, capture_output=True)
     return json.loads((RESULTS / "in-process" / "seconds.json").read_text())
@@ -144,7 +150,8 @@ def main() -> None:
                         help="groups for the run with every version: a number or 'all' (default 30)")
     parser.add_argument("--workers", type=int, default=2, help="engine workers (default 2)")
     parser.add_argument("--plain", type=int, default=3, help="groups for the plain loop (default 3)")
-    parser.add_argument("--floor", type=int, default=5, help="groups for the in-process floor (default 5)")
+    parser.add_argument("--floor", type=int, default=24,
+                        help="groups for the in-process floor, the first of the run (default 24)")
     parser.add_argument("--sample", type=int, default=None,
                         help="groups for the engine with group handouts only (default 12; all "
                              "of them with --groups all)")
@@ -171,11 +178,12 @@ def main() -> None:
 
     seconds = floor(chosen[:args.floor])
     report["floor"] = {"groups": args.floor, "first_group": seconds[0],
-                       "per_group": statistics.median(seconds[1:] or seconds)}
+                       "per_group": statistics.median(seconds[1:] or seconds),
+                       "seconds": {path.stem: s for path, s in zip(chosen, seconds)}}
     print(f"in-process      {report['floor']['per_group']:6.2f} s per group handout "
           f"({args.floor} groups; the first, with imports: {seconds[0]:.1f} s)", flush=True)
 
-    sample = args.sample or (len(chosen) if real else 12)
+    sample = max(args.sample or (len(chosen) if real else 12), args.floor)
     group_only = engine_run(chosen[:sample], RESULTS / "national-groups", args.workers, "group")
     report["engine_group"] = group_only
     real_groups = sample >= len(everything)
@@ -216,10 +224,18 @@ def main() -> None:
         start = run["first_groups_done_after"][-1] if run["first_groups_done_after"] else 0.0
         return start + (len(everything) - run["workers"]) * run["steady_seconds_per_group"]
     national_group, national_all = projected(group_only), projected(every)
+    # per handout against the floor on the same groups (the floor's first pays its imports;
+    # the engine's groups that started a kernel are left out): groups differ in size, and the
+    # first of a region also reads the region's data, so other groups would not compare
+    same = [g for g in list(report["floor"]["seconds"])[1:] if g in group_only["warm_seconds"]]
+    latency_same = statistics.median(group_only["warm_seconds"][g] for g in same)
+    floor_same = statistics.median(report["floor"]["seconds"][g] for g in same)
+    report["floor"].update(compared_groups=len(same), engine_latency_same_groups=latency_same,
+                           floor_same_groups=floor_same)
     plain_national = per_plain * len(everything)
     report.update(
         throughput_vs_plain=per_plain / per_group,
-        latency_vs_floor=group_only["group_latency"] / report["floor"]["per_group"],
+        latency_vs_floor=latency_same / floor_same,
         projected_national_group_seconds=national_group,
         projected_national_all_seconds=national_all,
         measured_national_all_seconds=every["seconds"] if real else None,
@@ -237,9 +253,9 @@ def main() -> None:
         f"throughput, group handouts: {report['throughput_vs_plain']:.1f}x the plain loop "
         f"({per_plain:.2f} s vs {per_group:.2f} s per group, steady state at {args.workers} workers; "
         f"target >= 30x)",
-        f"per handout: {group_only['group_latency']:.2f} s in a warm kernel vs "
-        f"{report['floor']['per_group']:.2f} s in-process = {report['latency_vs_floor']:.2f}x the floor "
-        f"(target <= 1.5x); with every version {per_handout_all:.2f} s of wall time per handout, steady "
+        f"per handout: {latency_same:.2f} s in a warm kernel vs {floor_same:.2f} s in-process on "
+        f"the same {len(same)} groups (medians) = {report['latency_vs_floor']:.2f}x the floor "
+        f"(target <= 1.5x; over all {sample} groups {group_only['group_latency']:.2f} s); with every version {per_handout_all:.2f} s of wall time per handout, steady "
         f"({handouts_per_group:.1f} handouts per group)",
         f"national, {len(everything)} groups: group handouts "
         + (f"measured {group_only['seconds'] / 60:.1f} min ({group_only['handouts']} handouts, "

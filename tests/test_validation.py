@@ -139,3 +139,27 @@ def test_group_of_six_practices_gets_a_warning(tmp_path):
     params, problems = load_params(tmp_path / "g.yaml")
     [warning] = problems
     assert warning.severity == "warning" and "6 practices" in warning.message
+
+
+def test_expected_sums_are_patients_times_rates_over_the_strata():
+    """The check's expected value per practice, year and indicator, worked out by hand:
+    A has 10 men and 20 women aged 0-4 in 2024, the rates are 0.1 and 0.2, so 10 x 0.1 +
+    20 x 0.2 = 5.0; B has only women aged 5-9, where 'x' has no rate given, so 0.0. A year
+    without rates gives no sums."""
+    import pandas as pd
+
+    from spiegelkit.inputs.group import expected_sums
+
+    population = pd.DataFrame({
+        "agb": ["A", "A", "B", "A"], "year": [2024, 2024, 2024, 2023],
+        "age_band": ["0-4", "0-4", "5-9", "0-4"], "sex": ["M", "V", "V", "M"],
+        "patients": [10, 20, 7, 3]})
+    reference = pd.DataFrame({
+        "indicator": ["x", "x", "y"], "year": [2024, 2024, 2024],
+        "age_band": ["0-4", "0-4", "5-9"], "sex": ["M", "V", "V"], "rate": [0.1, 0.2, 0.5]})
+    sums = expected_sums(population, reference)
+    assert sums[("A", 2024, "x")] == pytest.approx(5.0)
+    assert sums[("B", 2024, "x")] == 0.0
+    assert sums[("B", 2024, "y")] == pytest.approx(3.5)
+    assert sums[("A", 2024, "y")] == 0.0
+    assert not any(year == 2023 for _, year, _ in sums.index)
