@@ -91,12 +91,11 @@ def engine_run(paths: list[Path], out: Path, workers: int, versions: str,
               for r in results if r.status != "ok"]
     handouts = len(handout_files(out))
     # When each group was done (its last file written), seconds after the start: the first
-    # `workers` groups carry the kernels' start; the steady state is measured after them.
-    done = sorted(max(f.stat().st_mtime for f in (out / r.group_id).iterdir()) - wall_start
-                  for r in results if r.status == "ok")
-    # the groups that started a kernel: each worker's first, the first `workers` done
-    finished = sorted((max(f.stat().st_mtime for f in (out / r.group_id).iterdir()), r.group_id)
-                      for r in results if r.status == "ok")
+    # `workers` groups carry the kernels' start (each worker's first group); the steady
+    # state and the warm groups' seconds are measured without them.
+    finished = sorted((max(f.stat().st_mtime for f in (out / r.group_id).iterdir()) - wall_start,
+                       r.group_id) for r in results if r.status == "ok")
+    done = [seconds_done for seconds_done, _ in finished]
     starters = {group_id for _, group_id in finished[:workers]}
     warm = {r.group_id: r.seconds for r in results if r.status == "ok" and r.group_id not in starters}
     steady = (len(done) - workers) / (done[-1] - done[workers - 1]) \
@@ -228,8 +227,11 @@ def main() -> None:
     # the engine's groups that started a kernel are left out): groups differ in size, and the
     # first of a region also reads the region's data, so other groups would not compare
     same = [g for g in list(report["floor"]["seconds"])[1:] if g in group_only["warm_seconds"]]
-    latency_same = statistics.median(group_only["warm_seconds"][g] for g in same)
-    floor_same = statistics.median(report["floor"]["seconds"][g] for g in same)
+    if same:
+        latency_same = statistics.median(group_only["warm_seconds"][g] for g in same)
+        floor_same = statistics.median(report["floor"]["seconds"][g] for g in same)
+    else:  # a floor of one or two groups: the medians of what there is
+        latency_same, floor_same = group_only["group_latency"], report["floor"]["per_group"]
     report["floor"].update(compared_groups=len(same), engine_latency_same_groups=latency_same,
                            floor_same_groups=floor_same)
     plain_national = per_plain * len(everything)
@@ -255,7 +257,8 @@ def main() -> None:
         f"target >= 30x)",
         f"per handout: {latency_same:.2f} s in a warm kernel vs {floor_same:.2f} s in-process on "
         f"the same {len(same)} groups (medians) = {report['latency_vs_floor']:.2f}x the floor "
-        f"(target <= 1.5x; over all {sample} groups {group_only['group_latency']:.2f} s); with every version {per_handout_all:.2f} s of wall time per handout, steady "
+        f"(target <= 1.5x; over all {sample} groups {group_only['group_latency']:.2f} s); with every "
+        f"version {per_handout_all:.2f} s of wall time per handout, steady "
         f"({handouts_per_group:.1f} handouts per group)",
         f"national, {len(everything)} groups: group handouts "
         + (f"measured {group_only['seconds'] / 60:.1f} min ({group_only['handouts']} handouts, "
