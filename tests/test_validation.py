@@ -163,3 +163,23 @@ def test_expected_sums_are_patients_times_rates_over_the_strata():
     assert sums[("B", 2024, "y")] == pytest.approx(3.5)
     assert sums[("A", 2024, "y")] == 0.0
     assert not any(year == 2023 for _, year, _ in sums.index)
+
+
+def test_expected_sums_agree_with_indirect_standardisation_on_the_demo_data():
+    """The check's fast sums against the statistical method that the handout's figures come
+    from (a join by stratum), for every practice, year and indicator of the bundled demo."""
+    import pandas as pd
+
+    from spiegelkit.inputs.group import expected_sums
+    from spiegelkit.paths import DEMO_DATA
+    from spiegelkit.stats.ratios import indirectly_standardised_expected
+
+    data = load_data(DEMO_DATA)
+    method = indirectly_standardised_expected(
+        data.population, data.reference, by=["agb", "year", "indicator"],
+        strata=["year", "age_band", "sex"], missing="drop").set_index(["agb", "year", "indicator"])
+    sums = expected_sums(data.population, data.reference)
+    assert len(method) > 100
+    pd.testing.assert_series_equal(
+        sums.reindex(method.index).rename("expected"), method["expected"].astype(float),
+        check_names=False, rtol=1e-12)

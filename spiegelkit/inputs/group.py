@@ -355,7 +355,10 @@ def expected_sums(population: pd.DataFrame, reference: pd.DataFrame) -> pd.Serie
     """Per (agb, year, indicator): the sum over age band and sex of the practice's patients
     times the national rate, as a check needs it (is it 0?), for every practice and indicator
     of a year at once: a matrix product of patients and rates by stratum, not a join of every
-    mirror row with its 38 strata (nearly a million rows in a region of 125 practices)."""
+    mirror row with its 38 strata (nearly a million rows in a region of 125 practices).
+    The figures a handout prints come from the method itself,
+    :func:`spiegelkit.stats.ratios.indirectly_standardised_expected`; the tests hold the two
+    to the same sums."""
     strata = ["age_band", "sex"]
     patients = population.pivot_table(index=["year", "agb"], columns=strata, values="patients",
                                       aggfunc="sum", fill_value=0, observed=True)
