@@ -22,7 +22,7 @@ $(STAMP): pyproject.toml
 	@echo "Setting up spiegelkit in $(VENV) (the first time takes a few minutes)..."
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m pip install --quiet -e ".[test,bench]"
 	@touch $@
 
 env: $(STAMP) ## Create or update the virtual environment in .venv
