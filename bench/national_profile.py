@@ -120,7 +120,8 @@ def main() -> None:
     handouts = {"group handout": groups,
                 "practice version": len(list(out.glob("*/practice-*.html")))}
     lines = [f"{groups} national demo groups with every version, 2 workers, under py-spy "
-             f"({args.rate} samples per second)", done.stdout.strip(),
+             f"({args.rate} samples per second)",
+             *(line for line in done.stdout.splitlines() if not line.startswith("py-spy>")),
              f"load before: {before}", f"load after:  {national.uptime()}", "",
              *table(split(raw), handouts, args.rate),
              "", "Paid once per region or kernel, so their share falls as a run gets longer: "
