@@ -11,7 +11,7 @@ import pytest
 from conftest import DATA, ROOT
 from spiegelkit import dutch
 from spiegelkit.inputs.dataset import national_population
-from spiegelkit.render import charts
+from spiegelkit.render import charts, svg
 from spiegelkit.run.check import check_group
 from spiegelkit.analysis.compare import compare_group, compare_region
 from spiegelkit.render.svg import Canvas, Scale
@@ -257,13 +257,21 @@ def test_a_versions_domains_are_its_own_whether_the_group_computed_them_or_not(m
 
 
 def test_a_practice_drawn_for_an_earlier_handout_is_drawn_as_if_for_the_first_time(mini):
-    """Each practice's marks are kept across a group's handouts (only the own practice's
-    are new in a version): charts drawn after the others are those drawn from nothing."""
+    """Each practice's marks, the legends, markers and the heatmap's cells are kept across a
+    group's handouts (only the own practice's marks are new in a version): charts drawn
+    after the others are those drawn from nothing."""
     params, data, table, region = mini
     handouts = [None, *table["practice"].unique()]
+    rows = charts.records(table)  # as a handout gives them: its versions share one list
     warm = [[c.svg for c in every_chart(table, region, params.data_year, focus) if c]
+            + [charts.heatmap_chart(rows, params.data_year, focus).svg]
             for focus in handouts]
-    for kept in (charts._trend_line, charts._forest_marks, charts._trend_panel, charts._forest_rows):
+    for kept in (charts._trend_line, charts._forest_marks, charts._trend_panel, charts._forest_rows,
+                 svg._marker, svg._legend):
         kept.cache_clear()
+    charts._kept.clear()
     for focus, drawn in zip(reversed(handouts), reversed(warm)):
-        assert [c.svg for c in every_chart(table, region, params.data_year, focus) if c] == drawn
+        assert [c.svg for c in every_chart(table, region, params.data_year, focus) if c] \
+            + [charts.heatmap_chart(rows, params.data_year, focus).svg] == drawn
+    assert charts.heatmap_chart(rows, params.data_year).svg == \
+        charts.heatmap_chart(table, params.data_year).svg  # kept for the records, not a table

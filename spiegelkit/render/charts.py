@@ -349,11 +349,6 @@ def heatmap_chart(table: Rows, year: int, focus: str | None = None) -> Chart:
     current = [r for r in _records(table) if r["year"] == year]
     practices = _practices(current)
     indicators = list(dict.fromkeys(r["indicator"] for r in current))
-    titles = {r["indicator"]: r["title"] for r in current}
-    domains = {r["indicator"]: r["domain"] for r in current}
-    cells = {(r["indicator"], r["practice"]): r for r in current}
-    indices = [r["index"] for r in current if not pd.isna(r["index"])]
-    colours = dict(zip(indices, _heat_colours(indices)))
     left, cell_w, cell_h = 270.0, min(120.0, (WIDTH - 280) / max(len(practices), 1)), 17.0
     head_size = fitting_size(practices, 10, (cell_w - 6) * 0.85)  # bold runs wider
     header = [wrap(p, head_size, cell_w - 6)[:2] for p in practices]
@@ -362,6 +357,31 @@ def heatmap_chart(table: Rows, year: int, focus: str | None = None) -> Chart:
     for j, practice in enumerate(practices):
         canvas.text(left + (j + 0.5) * cell_w, 18, "", size=head_size, anchor="middle", lines=header[j],
                     font_weight="bold" if practice == focus else None)
+    cells, notable, method = _kept_for(table, ("heatmap", year), lambda: (
+        _heatmap_cells(current, practices, indicators, left, top, cell_w, cell_h),
+        _notable(current), marks_method(current)))
+    canvas.parts.append(cells)
+    if focus in practices:
+        canvas.rect(left + practices.index(focus) * cell_w, top, cell_w, cell_h * len(indicators),
+                    fill="none", stroke="#000", stroke_width=2.5)
+    alt = (f"Overzicht van alle indexen in {year}: {len(indicators)} indicatoren onder elkaar, "
+           f"de praktijken {', '.join(practices)} naast elkaar. Paars is hoger, oranje lager dan "
+           f"verwacht; ▲ en ▼ markeren duidelijke verschillen. {notable}")
+    return Chart(canvas.svg(), alt, f"Overzicht: index per indicator en praktijk, {year} "
+                                       "(▲/▼ duidelijk hoger/lager, – te weinig gebeurtenissen). "
+                                       f"{method}.")
+
+
+def _heatmap_cells(current: list[dict], practices: list[str], indicators: list[str], left: float,
+                   top: float, cell_w: float, cell_h: float) -> str:
+    """The heatmap but its head and the own practice's frame: per indicator its name and
+    a cell per practice (colour, index, mark), a line between domains."""
+    canvas = Canvas(0, 0)
+    titles = {r["indicator"]: r["title"] for r in current}
+    domains = {r["indicator"]: r["domain"] for r in current}
+    cells = {(r["indicator"], r["practice"]): r for r in current}
+    indices = [r["index"] for r in current if not pd.isna(r["index"])]
+    colours = dict(zip(indices, _heat_colours(indices)))
     for i, indicator in enumerate(indicators):
         y = top + i * cell_h
         canvas.text(left - 6, y + cell_h * 0.7, wrap(titles[indicator], 10, left - 10)[0], size=10,
@@ -380,15 +400,24 @@ def heatmap_chart(table: Rows, year: int, focus: str | None = None) -> Chart:
                         anchor="middle", fill="#fff" if _dark(fill) else "#000")
         if i and domains[indicator] != domains[indicators[i - 1]]:
             canvas.line(left - 4, y, left + cell_w * len(practices), y, width=1.2)
-    if focus in practices:
-        canvas.rect(left + practices.index(focus) * cell_w, top, cell_w, cell_h * len(indicators),
-                    fill="none", stroke="#000", stroke_width=2.5)
-    alt = (f"Overzicht van alle indexen in {year}: {len(indicators)} indicatoren onder elkaar, "
-           f"de praktijken {', '.join(practices)} naast elkaar. Paars is hoger, oranje lager dan "
-           f"verwacht; ▲ en ▼ markeren duidelijke verschillen. {_notable(current)}")
-    return Chart(canvas.svg(), alt, f"Overzicht: index per indicator en praktijk, {year} "
-                                       "(▲/▼ duidelijk hoger/lager, – te weinig gebeurtenissen). "
-                                       f"{marks_method(current)}.")
+    return "".join(canvas.parts)
+
+
+_kept: dict[tuple, tuple] = {}
+
+
+def _kept_for(rows: Rows, key: tuple, make):
+    """``make()``, made once for the same list of `rows` (a handout's records, which the
+    versions of a group under the same labels share) and `key`; read it, never change it.
+    For a table (a DataFrame, which a notebook may change in place) made every time."""
+    if not isinstance(rows, list):
+        return make()
+    kept = _kept.get((id(rows), *key))
+    if kept is None or kept[0] is not rows:
+        if len(_kept) >= 64:
+            del _kept[next(iter(_kept))]
+        kept = _kept[(id(rows), *key)] = (rows, make())
+    return kept[1]
 
 
 def context_bands(region: pd.DataFrame, national: pd.DataFrame | None, year: int,

@@ -281,7 +281,7 @@ class Handout:
             indicators = {r["indicator"] for r in rows}
             parts += [
                 render("domain_heading.html.j2", title=DOMAINS.get(domain, domain)),
-                self._comparison_table([r for r in rows if r["year"] == self.year]),
+                self._comparison_table(domain, rows),
                 charts.forest_chart(rows, self.year, domain, focus=self.focus),
                 charts.funnel_chart(rows, self.region, self.year, domain, focus=self.focus,
                                     national=self.data.spread),
@@ -291,25 +291,36 @@ class Handout:
             ]
         return join_html(*parts)
 
-    def _comparison_table(self, current: list[dict]) -> Html:
-        """The data year's table of one domain, from the records of its rows."""
+    def _comparison_table(self, domain: str, rows: list[dict]) -> Html:
+        """The data year's table of one domain, from the records of its rows (`rows`)."""
+        table = self._kept(("comparison", domain, self.year),
+                           lambda: self._comparison_cells([r for r in rows if r["year"] == self.year]))
+        return render("comparison.html.j2", **table, focus=self.focus, year=self.year,
+                      confidence=dutch.confidence_text(self.params.options.confidence))
+
+    @staticmethod
+    def _comparison_cells(current: list[dict]) -> dict:
+        """What a domain's table shows but the own practice: its practices, per indicator its
+        title, unit, follow-up and cells (as HTML), the methods and what made the marks."""
         practices = list(dict.fromkeys(r["practice"] for r in current))
         indicators: dict[str, dict] = {}  # in table order
+        cells = []
         for r in current:
             mark, css = charts.MARKS.get(r["significance"], ("", ""))
             row = indicators.setdefault(r["indicator"], dict(
                 title=r["title"], unit=r["unit"], cells={},
                 follow_up="" if r["follow_up"] == "none" else FOLLOW_UPS[r["follow_up"]]))
-            row["cells"][r["practice"]] = dict(
+            cell = row["cells"][r["practice"]] = dict(
                 value=printed_figure(r["value"], r["statistic"], r["multiplier"]),
                 expected=printed_figure(r["expected_value"], r["statistic"], r["multiplier"]),
                 index=r["index"], lower=r["lower"],
                 upper=r["upper"], mark=mark, css=css, text=r["significance_nl"])
+            cells.append(cell)
+        for cell, html in zip(cells, render_each("comparison_cell.html.j2", cells)):
+            cell["html"] = html
         methods = sorted({dutch.method_name(r["method"]) for r in current})
-        return render("comparison.html.j2", indicators=list(indicators.values()),
-                      practices=practices, focus=self.focus, methods=methods, year=self.year,
-                      marks_method=charts.marks_method(current),
-                      confidence=dutch.confidence_text(self.params.options.confidence))
+        return dict(indicators=list(indicators.values()), practices=practices, methods=methods,
+                    marks_method=charts.marks_method(current))
 
     def costs(self) -> Html:
         """Supplement against facilitation fee, an offline calculator, care-cost ranges: the

@@ -114,6 +114,15 @@ def _title(text: str | None) -> str | None:
     return f"<title>{escape(text)}</title>" if text else None
 
 
+@functools.lru_cache(maxsize=1 << 14, typed=True)  # the versions of a group draw the same points
+def _marker(marker: str, x: float, y: float, r: float, fill: str, stroke: str, title: str | None,
+            attrs: tuple) -> str:
+    """The element of :meth:`Canvas.marker`."""
+    tag, shape = _shape(marker, x, y, r)
+    content, attributes = _title(title), _attributes(dict(fill=fill, stroke=stroke, **shape, **dict(attrs)))
+    return f"<{tag}{attributes}>{content}</{tag}>" if content else f"<{tag}{attributes}/>"
+
+
 class Canvas:
     """An SVG picture built element by element, in pixels from the top left."""
 
@@ -157,8 +166,8 @@ class Canvas:
     def marker(self, marker: str, x, y, r=4.0, fill="#000", stroke="#000",
                title: str | None = None, **attrs) -> None:
         """A marker; `title` is what a reader sees on hovering it (an SVG <title>)."""
-        tag, shape = _shape(marker, float(x), float(y), r)
-        self.element(tag, _title(title), fill=fill, stroke=stroke, **shape, **attrs)
+        self.parts.append(_marker(marker, float(x), float(y), r, fill, stroke, title,
+                                  tuple(attrs.items())))
 
     def dots(self, xs, ys, r=2.0, fill="#000", **attrs) -> None:
         """Many small circles as one path (a region's practices): one element, not hundreds."""
@@ -219,6 +228,15 @@ class Key:
 def legend(canvas: Canvas, keys: list[Key], left: float, top: float, width: float,
            columns: int = 3, size: float = 11.0) -> float:
     """Draw the keys in rows of `columns`; returns the y below the legend."""
+    canvas.parts.append(_legend(tuple(keys), left, top, width, columns, size))
+    return top + -(-len(keys) // columns) * (size * 1.6)
+
+
+@functools.lru_cache(maxsize=1024)  # a handout repeats its legends per domain, a group's versions too
+def _legend(keys: tuple[Key, ...], left: float, top: float, width: float, columns: int,
+            size: float) -> str:
+    """The elements of :func:`legend`."""
+    canvas = Canvas(0, 0)
     column_width = width / columns
     row_height = size * 1.6
     for i, key in enumerate(keys):
@@ -231,7 +249,7 @@ def legend(canvas: Canvas, keys: list[Key], left: float, top: float, width: floa
                 canvas.marker(key.marker, x + 11, y, r=4.5, fill=key.colour if key.filled else "#fff",
                               stroke=key.colour, stroke_width=1.2)
         canvas.text(x + 28, y + size * 0.35, key.label, size=size)
-    return top + -(-len(keys) // columns) * row_height
+    return "".join(canvas.parts)
 
 
 def fitting_size(texts, size: float, width: float, smallest: float = 6.5) -> float:
