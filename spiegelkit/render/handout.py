@@ -194,9 +194,14 @@ class Handout:
             "cover.html.j2", params=self.params, group_type=GROUP_TYPES[self.params.group_type],
             practices=self._practices, lag=self.params.meeting_date.year - self.year,
             source=source_line(self.data), confidence=dutch.confidence_text(self.params.options.confidence),
-            focus=self.focus, marks_method=charts.marks_method(self.current),
-            spread_marks=bool(self.current.get("significance_method", pd.Series(dtype=str))
-                              .isin(charts.OVERDISPERSED).any()))
+            focus=self.focus, **self._kept(("marks", self.year), self._marks))
+
+    def _marks(self) -> dict:
+        """What made the data year's marks, in Dutch, and whether they allow for the spread
+        between practices (the same in every version)."""
+        return dict(marks_method=charts.marks_method(self.current),
+                    spread_marks=bool(self.current.get("significance_method", pd.Series(dtype=str))
+                                      .isin(charts.OVERDISPERSED).any()))
 
     def lookback(self) -> Html:
         """The previous meeting's agreements and how their indicators moved since."""
@@ -369,20 +374,25 @@ class Handout:
 
     def appendix(self) -> Html:
         """The data table of the data year, the methods, and the data to download."""
-        methods = sorted({dutch.method_name(m) for m in self.table["method"]})
-        current = self.current
         stem = variant_stem(self.params.focus_agb)
         return join_html(
             render("appendix.html.j2", rows=self._kept("appendix rows", self._appendix_rows),
-                   focus=self.focus, methods=methods, year=self.year,
+                   focus=self.focus, year=self.year,
                    confidence=dutch.confidence_text(self.params.options.confidence),
-                   marks_method=charts.marks_method(current),
-                   methods_used=set(current.get("significance_method", [])),
-                   region_size=int(self.region["agb"].nunique()),
+                   **self._kept(("appendix methods", self.year), self._appendix_methods),
                    national=self.data.spread is not None and len(self.data.spread) > 0),
             download_links(self._kept(("data files", tuple(sorted(self.shown_agbs))),
                                       lambda: data_files(data_table(self.table, self.shown_agbs))),
                            stem))
+
+    def _appendix_methods(self) -> dict:
+        """The appendix's methods: of the intervals (in Dutch), of the data year's marks and
+        the region's size (the same in every version)."""
+        current = self.current
+        return dict(methods=sorted({dutch.method_name(m) for m in self.table["method"]}),
+                    marks_method=charts.marks_method(current),
+                    methods_used=set(current.get("significance_method", [])),
+                    region_size=int(self.region["agb"].nunique()))
 
     def _appendix_rows(self) -> list[dict]:
         """Per row of the data year's table its practice and its cells as HTML."""
