@@ -267,7 +267,7 @@ def test_a_practice_drawn_for_an_earlier_handout_is_drawn_as_if_for_the_first_ti
             + [charts.heatmap_chart(rows, params.data_year, focus).svg]
             for focus in handouts]
     for kept in (charts._trend_line, charts._forest_marks, charts._trend_panel, charts._forest_rows,
-                 svg._marker, svg._legend):
+                 charts._trend_lines, svg._marker, svg._legend):
         kept.cache_clear()
     charts._kept.clear()
     for focus, drawn in zip(reversed(handouts), reversed(warm)):

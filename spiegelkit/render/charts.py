@@ -701,13 +701,43 @@ def _funnel_panel(x: Scale, y: Scale, ox: float, oy: float, panel_w: float, plot
 
 def trend_chart(table: Rows, domain: str, focus: str | None = None) -> Chart | None:
     """Index per report year and practice, one small panel per indicator."""
-    rows = [r for r in _records(table) if r["domain"] == domain]
+    layout = _kept_for(table, ("trend", domain), lambda: _trend_layout(
+        [r for r in _records(table) if r["domain"] == domain], domain))
+    if layout is None:
+        return None
+    style = looks(layout.practices, focus)
+    keys = [Key(p, look.colour, look.marker, line=True, opacity=look.opacity)
+            for p, look in style.items()]
+    canvas = Canvas(WIDTH, layout.height)
+    _title(canvas, layout.title)
+    legend(canvas, keys, 20, TITLE_HEIGHT, WIDTH - 40)
+    lines = {p: _trend_lines(layout, p, look, p == focus) for p, look in style.items()}
+    for panel, (base, practices) in enumerate(zip(layout.bases, layout.panel_practices)):
+        canvas.parts.append(base)
+        canvas.parts.extend(lines[practice][panel] for practice in practices)
+    return Chart(canvas.svg(), layout.alt, layout.title)
+
+
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity: a key of _trend_lines
+class TrendLayout:
+    """What a trend chart is drawn from but the practices' looks: made once per group and
+    labels. Per panel its frame (a string), the practices with a line in it and their points."""
+
+    practices: list[str]
+    title: str
+    height: float
+    alt: str
+    bases: list[str]
+    panel_practices: list[list[str]]
+    panels: list[tuple]  # per panel: x, y, indicator title, {practice: points}
+
+
+def _trend_layout(rows: list[dict], domain: str) -> TrendLayout | None:
     indicators = list(dict.fromkeys(r["indicator"] for r in rows))
     years = sorted({r["year"] for r in rows})
     if not indicators or len(years) < 2:
         return None
     practices = _practices(rows)
-    style = looks(practices, focus)
     titles = {r["indicator"]: r["title"] for r in rows}
     panels = _by(sorted((r for r in rows if not pd.isna(r["index"])), key=lambda r: r["year"]),
                  "indicator")
@@ -718,14 +748,9 @@ def trend_chart(table: Rows, domain: str, focus: str | None = None) -> Chart | N
     panel_w, plot_h = (WIDTH - 20) / columns, 80.0
     panel_h = 30 + plot_h + 22
     title = f"Trend {years[0]}–{years[-1]}: {DOMAINS.get(domain, domain).lower()}"
-    keys = [Key(p, look.colour, look.marker, line=True, opacity=look.opacity)
-            for p, look in style.items()]
-    head = TITLE_HEIGHT
-    top = head + legend_height(len(keys)) + 6
-    canvas = Canvas(WIDTH, top + -(-len(indicators) // columns) * panel_h)
-    _title(canvas, title)
-    legend(canvas, keys, 20, head, WIDTH - 40)
+    top = TITLE_HEIGHT + legend_height(len(practices)) + 6
     year_labels = [str(y)[2:] if len(years) > 4 else str(y) for y in years]
+    bases, panel_practices, drawn = [], [], []
     for (ox, oy), indicator in zip(_panel_origins(len(indicators), columns, panel_w, panel_h, top),
                                    indicators):
         here = panels[indicator]
@@ -735,18 +760,32 @@ def trend_chart(table: Rows, domain: str, focus: str | None = None) -> Chart | N
         left, right, plot_top = ox + 34, ox + panel_w - 10, oy + 30
         x = Scale(years[0], years[-1], left + 6, right - 6)
         y = Scale(low - pad, high + pad, plot_top + plot_h, plot_top)
-        canvas.parts.append(_trend_panel(x, y, ox, oy, panel_w, plot_h, titles[indicator],
-                                         tuple(years), tuple(year_labels)))
-        for practice, line in _by(here, "practice").items():
-            look = style[practice]
-            with canvas.group(opacity=look.opacity if look.opacity < 1 else None):
-                canvas.parts.append(_trend_line(
-                    x, y, practice, titles[indicator], look.colour, look.marker, look.radius,
-                    practice == focus, tuple((r["year"], r["index"], _known(r["lower"]),
-                                              _known(r["upper"])) for r in line)))
+        bases.append(_trend_panel(x, y, ox, oy, panel_w, plot_h, titles[indicator],
+                                  tuple(years), tuple(year_labels)))
+        points = {practice: tuple((r["year"], r["index"], _known(r["lower"]), _known(r["upper"]))
+                                  for r in line) for practice, line in _by(here, "practice").items()}
+        panel_practices.append(list(points))
+        drawn.append((x, y, titles[indicator], points))
     alt = (f"Trend van de index per jaar ({years[0]}–{years[-1]}) voor "
            f"{DOMAINS.get(domain, domain).lower()}, per praktijk; 100 is zoals verwacht.")
-    return Chart(canvas.svg(), alt, title)
+    return TrendLayout(practices, title, top + -(-len(indicators) // columns) * panel_h, alt,
+                       bases, panel_practices, drawn)
+
+
+@functools.lru_cache(maxsize=256)  # a practice's lines recur in the versions of its group
+def _trend_lines(layout: TrendLayout, practice: str, look: Look, focus: bool) -> list[str]:
+    """One practice's line in each panel of `layout` ('' where it has none), in its look."""
+    lines = []
+    for x, y, title, points in layout.panels:
+        if practice not in points:
+            lines.append("")
+            continue
+        canvas = Canvas(0, 0)
+        with canvas.group(opacity=look.opacity if look.opacity < 1 else None):
+            canvas.parts.append(_trend_line(x, y, practice, title, look.colour, look.marker,
+                                            look.radius, focus, points[practice]))
+        lines.append("".join(canvas.parts))
+    return lines
 
 
 @functools.lru_cache(maxsize=512)  # every version of a group draws the same panels

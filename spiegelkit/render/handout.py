@@ -277,12 +277,8 @@ class Handout:
         else:
             changes = changes_since(self.table, self.year)
             changes = charts.records(changes, list(changes.columns))
-        records = self._kept("table records", lambda: charts.records(self.table, TABLE_COLUMNS))
-        by_domain: dict[str, list[dict]] = {}
-        for r in records:
-            by_domain.setdefault(r["domain"], []).append(r)
-        for domain in dict.fromkeys(r["domain"] for r in records if r["year"] == self.year):
-            rows = by_domain[domain]
+        by_domain = self._kept(("domain records", self.year), self._domain_records)
+        for domain, rows in by_domain.items():
             indicators = {r["indicator"] for r in rows}
             parts += [
                 render("domain_heading.html.j2", title=DOMAINS.get(domain, domain)),
@@ -295,6 +291,16 @@ class Handout:
                        changes=[c for c in changes if c["indicator"] in indicators]),
             ]
         return join_html(*parts)
+
+    def _domain_records(self) -> dict[str, list[dict]]:
+        """The table's records (every year) per domain of the data year, in table order: the
+        charts of a group's versions under the same labels keep what they draw from them."""
+        records = charts.records(self.table, TABLE_COLUMNS)
+        by_domain: dict[str, list[dict]] = {}
+        for r in records:
+            by_domain.setdefault(r["domain"], []).append(r)
+        return {domain: by_domain[domain]
+                for domain in dict.fromkeys(r["domain"] for r in records if r["year"] == self.year)}
 
     def _comparison_table(self, domain: str, rows: list[dict]) -> Html:
         """The data year's table of one domain, from the records of its rows (`rows`)."""
