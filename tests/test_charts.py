@@ -29,13 +29,16 @@ def mini():
     return params, data, pd.concat([earlier, table], ignore_index=True), region
 
 
-def every_chart(table, region, year, focus=None):
+def every_chart(table, region, year, focus=None, rows=None):
+    """Every chart of `table`'s first domain with a funnel, drawn from `rows` (its records,
+    as a handout gives them) when given."""
     domain = table.loc[table["statistic"] != "cost", "domain"].iloc[0]
-    return [charts.forest_chart(table, year, domain, focus=focus),
-            charts.heatmap_chart(table, year, focus=focus),
-            charts.spine_chart(table, region, year),
-            charts.funnel_chart(table, region, year, domain, focus=focus),
-            charts.trend_chart(table, domain, focus=focus)]
+    drawn = table if rows is None else rows
+    return [charts.forest_chart(drawn, year, domain, focus=focus),
+            charts.heatmap_chart(drawn, year, focus=focus),
+            charts.spine_chart(drawn, region, year),
+            charts.funnel_chart(drawn, region, year, domain, focus=focus),
+            charts.trend_chart(drawn, domain, focus=focus)]
 
 
 def texts(chart) -> str:
@@ -257,21 +260,23 @@ def test_a_versions_domains_are_its_own_whether_the_group_computed_them_or_not(m
 
 
 def test_a_practice_drawn_for_an_earlier_handout_is_drawn_as_if_for_the_first_time(mini):
-    """Each practice's marks, the legends, markers and the heatmap's cells are kept across a
-    group's handouts (only the own practice's marks are new in a version): charts drawn
-    after the others are those drawn from nothing."""
+    """What a group's handouts share is kept: each chart's layout (panels, points, alt text),
+    each practice's marks and lines per look, the legends, markers and the heatmap's cells;
+    only the own practice's marks are new in a version. Charts drawn after the others are
+    those drawn from nothing, and those drawn from a table (nothing kept)."""
     params, data, table, region = mini
     handouts = [None, *table["practice"].unique()]
     rows = charts.records(table)  # as a handout gives them: its versions share one list
-    warm = [[c.svg for c in every_chart(table, region, params.data_year, focus) if c]
-            + [charts.heatmap_chart(rows, params.data_year, focus).svg]
-            for focus in handouts]
+
+    def drawn(focus, source=None):
+        return [c.svg for c in every_chart(table, region, params.data_year, focus, source) if c]
+
+    warm = [drawn(focus, rows) for focus in handouts]
     for kept in (charts._trend_line, charts._forest_marks, charts._trend_panel, charts._forest_rows,
-                 charts._trend_lines, svg._marker, svg._legend):
+                 charts._trend_lines, charts._funnel_points, svg._marker, svg._legend):
         kept.cache_clear()
     charts._kept.clear()
-    for focus, drawn in zip(reversed(handouts), reversed(warm)):
-        assert [c.svg for c in every_chart(table, region, params.data_year, focus) if c] \
-            + [charts.heatmap_chart(rows, params.data_year, focus).svg] == drawn
-    assert charts.heatmap_chart(rows, params.data_year).svg == \
-        charts.heatmap_chart(table, params.data_year).svg  # kept for the records, not a table
+    for focus, charts_drawn in zip(reversed(handouts), reversed(warm)):
+        assert drawn(focus, rows) == charts_drawn
+    for focus, charts_drawn in zip(handouts, warm):
+        assert drawn(focus) == charts_drawn

@@ -243,34 +243,58 @@ def _title(canvas: Canvas, text: str) -> None:
 def forest_chart(table: Rows, year: int, domain: str | None = None,
                  focus: str | None = None) -> Chart:
     """Index per indicator and practice with its interval, and the group median (|)."""
-    current = [r for r in _records(table) if r["year"] == year and (not domain or r["domain"] == domain)]
+    layout = _kept_for(table, ("forest", year, domain), lambda: _forest_layout(
+        [r for r in _records(table) if r["year"] == year and (not domain or r["domain"] == domain)],
+        year, domain))
+    style = looks(list(layout.marks), focus)
+    keys = practice_keys(style) + [Key("mediaan van de groep", marker="|")]
+    canvas = Canvas(WIDTH, layout.height)
+    legend(canvas, keys, 20, 8, WIDTH - 40)
+    canvas.parts.append(layout.rows)
+    for practice, marks in layout.marks.items():
+        look = style[practice]
+        with canvas.group(opacity=look.opacity if look.opacity < 1 else None):
+            canvas.parts.append(_forest_marks(layout.x, practice, look.colour, look.marker,
+                                              look.radius, marks))
+    canvas.parts.append(layout.medians)
+    return Chart(canvas.svg(), layout.alt, layout.caption)
+
+
+@dataclass(frozen=True)
+class ForestLayout:
+    """What a forest plot is drawn from but the practices' looks (made once per group and
+    labels): its rows and axis, per practice its marks, the medians and the axis title."""
+
+    height: float
+    x: Scale
+    rows: str
+    marks: dict[str, tuple[tuple, ...]]  # per practice, in the table's order
+    medians: str
+    alt: str
+    caption: str
+
+
+def _forest_layout(current: list[dict], year: int, domain: str | None) -> ForestLayout:
     practices = _practices(current)
-    style = looks(practices, focus)
     indicators = list(dict.fromkeys(r["indicator"] for r in current))
     position = {indicator: i for i, indicator in enumerate(indicators)}
     titles = {r["indicator"]: r["title"] for r in current}
     n = len(practices)
     band = max(26.0, 9.0 * n + 8)
-    keys = practice_keys(style) + [Key("mediaan van de groep", marker="|")]
-    top = 8 + legend_height(len(keys)) + 8
+    top = 8 + legend_height(n + 1) + 8  # a key per practice and the median's
     bottom = top + band * len(indicators)
-    canvas = Canvas(WIDTH, bottom + 42)
-    legend(canvas, keys, 20, 8, WIDTH - 40)
     left, right = 250.0, WIDTH - 20.0
     x = Scale(*_index_range(_lowest(r["lower"] for r in current),
                             _highest(r["upper"] for r in current)), left, right, log=True)
-    canvas.parts.append(_forest_rows(x, top, bottom, band, tuple(titles[i] for i in indicators)))
+    rows = _forest_rows(x, top, bottom, band, tuple(titles[i] for i in indicators))
     offsets = np.linspace(-0.3 * band, 0.3 * band, n) if n > 1 else [0.0]
     by_practice = _by(current, "practice")
-    for practice, offset in zip(practices, offsets):
-        look = style[practice]
-        marks = tuple((titles[r["indicator"]], top + (position[r["indicator"]] + 0.5) * band
-                       + float(offset), r["index"], _known(r["lower"]), _known(r["upper"]),
-                       bool(r.get("small_numbers")))
-                      for r in by_practice[practice] if not pd.isna(r["index"]))
-        with canvas.group(opacity=look.opacity if look.opacity < 1 else None):
-            canvas.parts.append(_forest_marks(x, practice, look.colour, look.marker, look.radius,
-                                              marks))
+    marks = {practice: tuple((titles[r["indicator"]], top + (position[r["indicator"]] + 0.5) * band
+                              + float(offset), r["index"], _known(r["lower"]), _known(r["upper"]),
+                              bool(r.get("small_numbers")))
+                             for r in by_practice[practice] if not pd.isna(r["index"]))
+             for practice, offset in zip(practices, offsets)}
+    canvas = Canvas(0, 0)
     by_indicator = _by(current, "indicator")
     for indicator in sorted(by_indicator):  # as pandas' groupby: in sorted order
         values = [r["index"] for r in by_indicator[indicator] if not pd.isna(r["index"])]
@@ -283,8 +307,8 @@ def forest_chart(table: Rows, year: int, domain: str | None = None,
     where = DOMAINS.get(domain, domain) if domain else "alle indicatoren"
     alt = (f"Grafiek: index met betrouwbaarheidsmarge per indicator ({where}, {year}) voor "
            f"{', '.join(practices)}, met de mediaan van de groep. {_notable(current)}")
-    return Chart(canvas.svg(), alt, f"Index per indicator, {where.lower()}, {year}")
-
+    return ForestLayout(bottom + 42, x, rows, marks, "".join(canvas.parts), alt,
+                        f"Index per indicator, {where.lower()}, {year}")
 
 
 @functools.lru_cache(maxsize=4096)  # in a version, only the own practice's marks are new
@@ -406,18 +430,19 @@ def _heatmap_cells(current: list[dict], practices: list[str], indicators: list[s
 _kept: dict[tuple, tuple] = {}
 
 
-def _kept_for(rows: Rows, key: tuple, make):
+def _kept_for(rows: Rows, key: tuple, make, sources: tuple = ()):
     """``make()``, made once for the same list of `rows` (a handout's records, which the
-    versions of a group under the same labels share) and `key`; read it, never change it.
-    For a table (a DataFrame, which a notebook may change in place) made every time."""
+    versions of a group under the same labels share), `key` and `sources` (further tables
+    it is made from, the same objects); read it, never change it. For a table (a DataFrame,
+    which a notebook may change in place) made every time."""
     if not isinstance(rows, list):
         return make()
     kept = _kept.get((id(rows), *key))
-    if kept is None or kept[0] is not rows:
+    if kept is None or kept[0] is not rows or any(a is not b for a, b in zip(kept[1], sources)):
         if len(_kept) >= 64:
             del _kept[next(iter(_kept))]
-        kept = _kept[(id(rows), *key)] = (rows, make())
-    return kept[1]
+        kept = _kept[(id(rows), *key)] = (rows, sources, make())
+    return kept[2]
 
 
 def context_bands(region: pd.DataFrame, national: pd.DataFrame | None, year: int,
@@ -601,26 +626,55 @@ def funnel_chart(table: Rows, region: pd.DataFrame, year: int, domain: str,
     Poisson. Costs get no funnel. Grey dots are the practices of the data folder (the
     region, only when there are at least 20); a grey band is the middle 90% of the
     practices in the Netherlands (the ``spread`` table), when given."""
-    current = [r for r in _records(table)
-               if r["year"] == year and r["domain"] == domain and r["statistic"] != "cost"]
+    layout = _kept_for(table, ("funnel", year, domain), lambda: _funnel_layout(
+        [r for r in _records(table)
+         if r["year"] == year and r["domain"] == domain and r["statistic"] != "cost"],
+        region, year, domain, national), sources=(region, national))
+    if layout is None:
+        return None
+    style = looks(layout.practices, focus)
+    keys = practice_keys(style) + ([Key("regio", GREY)] if len(region) else []) + [
+        Key("95%-grens", marker=None, dash="5 3"), Key("99,8%-grens", marker=None, dash="1.5 2.5")]
+    canvas = Canvas(WIDTH, layout.height)
+    _title(canvas, layout.title)
+    legend(canvas, keys, 20, TITLE_HEIGHT, WIDTH - 40)
+    points = {p: _funnel_points(layout, p, look) for p, look in style.items()}
+    for panel, (base, practices) in enumerate(zip(layout.bases, layout.panel_practices)):
+        canvas.parts.append(base)
+        canvas.parts.extend(points[practice][panel] for practice in practices)
+    return Chart(canvas.svg(), layout.alt, layout.caption)
+
+
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity: a key of _funnel_points
+class FunnelLayout:
+    """What a domain's funnel plots are drawn from but the practices' looks (made once per
+    group and labels): per panel its frame and limits (a string), the practices in it and
+    per practice its point (x, y, what hovering shows)."""
+
+    practices: list[str]
+    title: str
+    height: float
+    alt: str
+    caption: str
+    bases: list[str]
+    panel_practices: list[list[str]]
+    points: list[dict[str, list[tuple]]]
+
+
+def _funnel_layout(current: list[dict], region: pd.DataFrame, year: int, domain: str,
+                   national: pd.DataFrame | None) -> FunnelLayout | None:
     indicators = list(dict.fromkeys(r["indicator"] for r in current))
     if not indicators:
         return None
     practices = _practices(current)
-    style = looks(practices, focus)
     titles = {r["indicator"]: r["title"] for r in current}
     columns = min(3, len(indicators))
     panel_w, plot_h = (WIDTH - 20) / columns, 120.0
     panel_h = 34 + plot_h + 34
-    keys = practice_keys(style) + ([Key("regio", GREY)] if len(region) else []) + [
-        Key("95%-grens", marker=None, dash="5 3"), Key("99,8%-grens", marker=None, dash="1.5 2.5")]
     title = f"Trechters: {DOMAINS.get(domain, domain).lower()}, {year}"
-    head = TITLE_HEIGHT
-    top = head + legend_height(len(keys)) + 6
+    keys = len(practices) + (1 if len(region) else 0) + 2
+    top = TITLE_HEIGHT + legend_height(keys) + 6
     rows = -(-len(indicators) // columns)
-    canvas = Canvas(WIDTH, top + rows * panel_h)
-    _title(canvas, title)
-    legend(canvas, keys, 20, head, WIDTH - 40)
     panels = _by([r for r in current if not (pd.isna(r["expected"]) or pd.isna(r["index"]))],
                  "indicator")
     spread = region_panels(region)
@@ -629,6 +683,7 @@ def funnel_chart(table: Rows, region: pd.DataFrame, year: int, domain: str,
     if "significance_method" in current[0]:
         spreads = {r["indicator"]: float(r["tau2"]) for r in current
                    if r["significance_method"] in OVERDISPERSED}
+    bases, panel_practices, points = [], [], []
     for (ox, oy), indicator in zip(_panel_origins(len(indicators), columns, panel_w, panel_h, top),
                                    indicators):
         here = panels.get(indicator, [])
@@ -643,16 +698,16 @@ def funnel_chart(table: Rows, region: pd.DataFrame, year: int, domain: str,
         y = Scale(max(min(values.min(), 60) * 0.85, 0), max(values.max(), 150) * 1.1,
                   plot_top + plot_h, plot_top)
         band = bands.get(indicator)
-        canvas.parts.append(_funnel_panel(x, y, ox, oy, panel_w, plot_h, titles[indicator],
-                                          None if band is None else (band[0], band[3]),
-                                          spreads.get(indicator), spread, indicator))
+        bases.append(_funnel_panel(x, y, ox, oy, panel_w, plot_h, titles[indicator],
+                                   None if band is None else (band[0], band[3]),
+                                   spreads.get(indicator), spread, indicator))
+        panel_practices.append(list(dict.fromkeys(r["practice"] for r in here)))
+        points.append({})
         for r in here:
-            look = style[r["practice"]]
-            canvas.marker(look.marker, x(r["expected"]), y(r["index"]), look.radius,
-                          fill=look.colour, stroke="#000", stroke_width=0.5,
-                          opacity=look.opacity if look.opacity < 1 else None,
-                          title=hover(r["practice"], titles[indicator], r["index"], r["lower"],
-                                      r["upper"]) + f"; verwacht {dutch.number(r['expected'], 1)}")
+            points[-1].setdefault(r["practice"], []).append((
+                x(r["expected"]), y(r["index"]),
+                hover(r["practice"], titles[indicator], r["index"], r["lower"], r["upper"])
+                + f"; verwacht {dutch.number(r['expected'], 1)}"))
     limits = ("grenzen met de spreiding tussen praktijken" if spreads and len(spreads) == len(indicators)
               else "exacte Poisson-grenzen (alleen toeval)" if not spreads
               else "grenzen met de spreiding tussen praktijken, of exact Poisson waar die onbekend is")
@@ -661,9 +716,25 @@ def funnel_chart(table: Rows, region: pd.DataFrame, year: int, domain: str,
     alt = (f"Trechtergrafieken ({DOMAINS.get(domain, domain)}, {year}): per indicator de index van "
            f"elke praktijk tegen het verwachte aantal, met de {limits}. "
            f"{'; '.join(context).capitalize() + '. ' if context else ''}{_notable(current)}")
-    return Chart(canvas.svg(), alt, f"Trechters: {DOMAINS.get(domain, domain).lower()}, {year} "
-                                       f"({limits}, 95% en 99,8%{'; ' if context else ''}"
-                                       f"{'; '.join(context)}). {marks_method(current)}.")
+    caption = (f"Trechters: {DOMAINS.get(domain, domain).lower()}, {year} "
+               f"({limits}, 95% en 99,8%{'; ' if context else ''}"
+               f"{'; '.join(context)}). {marks_method(current)}.")
+    return FunnelLayout(practices, title, top + rows * panel_h, alt, caption, bases,
+                        panel_practices, points)
+
+
+@functools.lru_cache(maxsize=256)  # a practice's points recur in the versions of its group
+def _funnel_points(layout: FunnelLayout, practice: str, look: Look) -> list[str]:
+    """One practice's points in each panel of `layout` ('' where it has none), in its look."""
+    drawn = []
+    for panel in layout.points:
+        canvas = Canvas(0, 0)
+        for x, y, title in panel.get(practice, []):
+            canvas.marker(look.marker, x, y, look.radius, fill=look.colour, stroke="#000",
+                          stroke_width=0.5, opacity=look.opacity if look.opacity < 1 else None,
+                          title=title)
+        drawn.append("".join(canvas.parts))
+    return drawn
 
 
 @functools.lru_cache(maxsize=256)  # every version of a group draws the same panels
