@@ -638,11 +638,16 @@ def funnel_chart(table: Rows, region: pd.DataFrame, year: int, domain: str,
     canvas = Canvas(WIDTH, layout.height)
     _title(canvas, layout.title)
     legend(canvas, keys, 20, TITLE_HEIGHT, WIDTH - 40)
-    points = {p: _funnel_points(layout, p, look) for p, look in style.items()}
+    _panels(canvas, layout, {p: _funnel_points(layout, p, look) for p, look in style.items()})
+    return Chart(canvas.svg(), layout.alt, layout.caption)
+
+
+def _panels(canvas: Canvas, layout, drawn: dict[str, list[str]]) -> None:
+    """Each panel of `layout` (its ``bases`` and ``panel_practices``): its frame, then what
+    each of its practices has in it (`drawn`: per practice a string per panel)."""
     for panel, (base, practices) in enumerate(zip(layout.bases, layout.panel_practices)):
         canvas.parts.append(base)
-        canvas.parts.extend(points[practice][panel] for practice in practices)
-    return Chart(canvas.svg(), layout.alt, layout.caption)
+        canvas.parts.extend(drawn[practice][panel] for practice in practices)
 
 
 @dataclass(frozen=True, eq=False)  # compared and hashed by identity: a key of _funnel_points
@@ -782,10 +787,7 @@ def trend_chart(table: Rows, domain: str, focus: str | None = None) -> Chart | N
     canvas = Canvas(WIDTH, layout.height)
     _title(canvas, layout.title)
     legend(canvas, keys, 20, TITLE_HEIGHT, WIDTH - 40)
-    lines = {p: _trend_lines(layout, p, look, p == focus) for p, look in style.items()}
-    for panel, (base, practices) in enumerate(zip(layout.bases, layout.panel_practices)):
-        canvas.parts.append(base)
-        canvas.parts.extend(lines[practice][panel] for practice in practices)
+    _panels(canvas, layout, {p: _trend_lines(layout, p, look, p == focus) for p, look in style.items()})
     return Chart(canvas.svg(), layout.alt, layout.title)
 
 
