@@ -247,9 +247,8 @@ def forest_chart(table: Rows, year: int, domain: str | None = None,
         [r for r in _records(table) if r["year"] == year and (not domain or r["domain"] == domain)],
         year, domain))
     style = looks(list(layout.marks), focus)
-    keys = practice_keys(style) + [Key("mediaan van de groep", marker="|")]
     canvas = Canvas(WIDTH, layout.height)
-    legend(canvas, keys, 20, 8, WIDTH - 40)
+    legend(canvas, _forest_keys(style), 20, 8, WIDTH - 40)
     canvas.parts.append(layout.rows)
     for practice, marks in layout.marks.items():
         look = style[practice]
@@ -258,6 +257,10 @@ def forest_chart(table: Rows, year: int, domain: str | None = None,
                                               look.radius, marks))
     canvas.parts.append(layout.medians)
     return Chart(canvas.svg(), layout.alt, layout.caption)
+
+
+def _forest_keys(style: dict[str, Look]) -> list[Key]:
+    return practice_keys(style) + [Key("mediaan van de groep", marker="|")]
 
 
 @dataclass(frozen=True)
@@ -281,7 +284,7 @@ def _forest_layout(current: list[dict], year: int, domain: str | None) -> Forest
     titles = {r["indicator"]: r["title"] for r in current}
     n = len(practices)
     band = max(26.0, 9.0 * n + 8)
-    top = 8 + legend_height(n + 1) + 8  # a key per practice and the median's
+    top = 8 + legend_height(len(_forest_keys(looks(practices)))) + 8
     bottom = top + band * len(indicators)
     left, right = 250.0, WIDTH - 20.0
     x = Scale(*_index_range(_lowest(r["lower"] for r in current),
@@ -633,13 +636,16 @@ def funnel_chart(table: Rows, region: pd.DataFrame, year: int, domain: str,
     if layout is None:
         return None
     style = looks(layout.practices, focus)
-    keys = practice_keys(style) + ([Key("regio", GREY)] if len(region) else []) + [
-        Key("95%-grens", marker=None, dash="5 3"), Key("99,8%-grens", marker=None, dash="1.5 2.5")]
     canvas = Canvas(WIDTH, layout.height)
     _title(canvas, layout.title)
-    legend(canvas, keys, 20, TITLE_HEIGHT, WIDTH - 40)
+    legend(canvas, _funnel_keys(style, region), 20, TITLE_HEIGHT, WIDTH - 40)
     _panels(canvas, layout, {p: _funnel_points(layout, p, look) for p, look in style.items()})
     return Chart(canvas.svg(), layout.alt, layout.caption)
+
+
+def _funnel_keys(style: dict[str, Look], region: pd.DataFrame) -> list[Key]:
+    return practice_keys(style) + ([Key("regio", GREY)] if len(region) else []) + [
+        Key("95%-grens", marker=None, dash="5 3"), Key("99,8%-grens", marker=None, dash="1.5 2.5")]
 
 
 def _panels(canvas: Canvas, layout, drawn: dict[str, list[str]]) -> None:
@@ -677,8 +683,7 @@ def _funnel_layout(current: list[dict], region: pd.DataFrame, year: int, domain:
     panel_w, plot_h = (WIDTH - 20) / columns, 120.0
     panel_h = 34 + plot_h + 34
     title = f"Trechters: {DOMAINS.get(domain, domain).lower()}, {year}"
-    keys = len(practices) + (1 if len(region) else 0) + 2
-    top = TITLE_HEIGHT + legend_height(keys) + 6
+    top = TITLE_HEIGHT + legend_height(len(_funnel_keys(looks(practices), region))) + 6
     rows = -(-len(indicators) // columns)
     panels = _by([r for r in current if not (pd.isna(r["expected"]) or pd.isna(r["index"]))],
                  "indicator")
@@ -782,13 +787,16 @@ def trend_chart(table: Rows, domain: str, focus: str | None = None) -> Chart | N
     if layout is None:
         return None
     style = looks(layout.practices, focus)
-    keys = [Key(p, look.colour, look.marker, line=True, opacity=look.opacity)
-            for p, look in style.items()]
     canvas = Canvas(WIDTH, layout.height)
     _title(canvas, layout.title)
-    legend(canvas, keys, 20, TITLE_HEIGHT, WIDTH - 40)
+    legend(canvas, _trend_keys(style), 20, TITLE_HEIGHT, WIDTH - 40)
     _panels(canvas, layout, {p: _trend_lines(layout, p, look, p == focus) for p, look in style.items()})
     return Chart(canvas.svg(), layout.alt, layout.title)
+
+
+def _trend_keys(style: dict[str, Look]) -> list[Key]:
+    return [Key(p, look.colour, look.marker, line=True, opacity=look.opacity)
+            for p, look in style.items()]
 
 
 @dataclass(frozen=True, eq=False)  # compared and hashed by identity: a key of _trend_lines
@@ -821,7 +829,7 @@ def _trend_layout(rows: list[dict], domain: str) -> TrendLayout | None:
     panel_w, plot_h = (WIDTH - 20) / columns, 80.0
     panel_h = 30 + plot_h + 22
     title = f"Trend {years[0]}–{years[-1]}: {DOMAINS.get(domain, domain).lower()}"
-    top = TITLE_HEIGHT + legend_height(len(practices)) + 6
+    top = TITLE_HEIGHT + legend_height(len(_trend_keys(looks(practices)))) + 6
     year_labels = [str(y)[2:] if len(years) > 4 else str(y) for y in years]
     bases, panel_practices, drawn = [], [], []
     for (ox, oy), indicator in zip(_panel_origins(len(indicators), columns, panel_w, panel_h, top),
