@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import base64
 import datetime
+import functools
 import io
+import itertools
 import math
 import re
 import zipfile
@@ -94,14 +96,23 @@ def xlsx_bytes(frame: pd.DataFrame) -> bytes:
     an XML element per cell, which was a third of a group handout's time; any other table
     is written by openpyxl cell by cell (``tests/test_downloads.py`` checks that both give
     the same bytes)."""
-    rows = frame.astype(object).where(frame.notna(), None)
     header = [str(c) for c in frame.columns]
-    sheet_data = _plain_sheet_data([header, *rows.itertuples(index=False)], len(header))
-    return _fixed_zip(_workbook(header, rows, sheet_data), sheet_data)
+    sheet_data = _plain_sheet_data([[name, *cell_values(frame.iloc[:, i])]
+                                    for i, name in enumerate(header)])
+    if sheet_data is None:
+        return _fixed_zip(_workbook(header, frame.astype(object).where(frame.notna(), None)))
+    return _fixed_zip(_empty_workbook(), sheet_data)
 
 
-def _workbook(header: list[str], rows: pd.DataFrame, sheet_data: bytes | None) -> bytes:
-    """The workbook as openpyxl saves it; without cells when they are in `sheet_data`."""
+def cell_values(column: pd.Series) -> list:
+    """The column's values as Python objects, None where missing: what a cell is made of."""
+    return [None if missing else value
+            for value, missing in zip(column.astype(object).tolist(), column.isna().tolist())]
+
+
+def _workbook(header: list[str] | None = None, rows: pd.DataFrame | None = None) -> bytes:
+    """The workbook as openpyxl saves it, its cells the `header` and `rows`; without cells
+    when `rows` is None."""
     book = openpyxl.Workbook(write_only=True)  # streams rows: a third of pandas' time
     sheet = book.create_sheet("spiegel")
 
@@ -112,7 +123,7 @@ def _workbook(header: list[str], rows: pd.DataFrame, sheet_data: bytes | None) -
         text.data_type, text.quotePrefix = "s", True  # openpyxl would make it a formula
         return text
 
-    if sheet_data is None:
+    if rows is not None:
         sheet.append([cell(c) for c in header])
         for row in rows.itertuples(index=False):
             sheet.append([cell(value) for value in row])
@@ -125,41 +136,60 @@ SHEET, EMPTY_SHEET_DATA = "xl/worksheets/sheet1.xml", b"<sheetData></sheetData>"
 _ERROR_CODES = frozenset(ERROR_CODES)
 
 
-def _plain_sheet_data(rows, width: int) -> bytes | None:
-    """``<sheetData>`` with `rows` as openpyxl's write-only sheet writes them (lxml): text
-    inline, in ASCII with character references, numbers as ``%.16g``, booleans as 1/0,
-    no cell for None. None when a value
-    needs openpyxl's own handling (a formula-like, error-like or illegal text, a long
-    text, another type)."""
-    columns = [get_column_letter(i) for i in range(1, width + 1)]
-    parts = ["<sheetData>"]
-    for number, row in enumerate(rows, start=1):
-        parts.append(f'<row r="{number}">')
-        for column, value in zip(columns, row):
+def _plain_sheet_data(columns: list[list]) -> bytes | None:
+    """``<sheetData>`` of `columns` (each a column's values, its heading first; at least
+    one column) as openpyxl's write-only sheet writes them (lxml): text inline, in ASCII
+    with character references, numbers as ``%.16g``, booleans as 1/0, no cell for None.
+    None when a value needs openpyxl's own handling (a formula-like, error-like or illegal
+    text, a long text, another type). Made column by column, each text of a column
+    written once: a data table repeats its practices, indicators and titles on every row."""
+    cells = []
+    for letter, values in zip(map(get_column_letter, itertools.count(1)), columns):
+        texts: dict[str, str] = {}
+        column = []
+        for number, value in enumerate(values, start=1):
             kind = type(value)
             if value is None:
+                column.append("")
                 continue
             if kind is str:
-                if is_risky(value) or value in _ERROR_CODES or len(value) > 32767 or \
-                        ILLEGAL_CHARACTERS_RE.search(value):
-                    return None
-                if not value:
-                    parts.append(f'<c r="{column}{number}" t="inlineStr"></c>')
-                    continue
-                text = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") \
-                    .replace("\r", "&#13;")
-                space = ' xml:space="preserve"' if value != value.strip() else ""
-                parts.append(f'<c r="{column}{number}" t="inlineStr"><is><t{space}>{text}</t></is></c>')
+                body = texts.get(value)
+                if body is None:
+                    body = texts[value] = _text_cell(value)
+                    if body is None:
+                        return None
             elif kind is bool:
-                parts.append(f'<c r="{column}{number}" t="b"><v>{int(value)}</v></c>')
+                body = f' t="b"><v>{int(value)}</v></c>'
             elif kind is int or kind is float:
                 text = "" if value != value or value in (math.inf, -math.inf) else "%.16g" % value
-                parts.append(f'<c r="{column}{number}" t="n"><v>{text}</v></c>')
+                body = f' t="n"><v>{text}</v></c>'
             else:
                 return None
-        parts.append("</row>")
-    parts.append("</sheetData>")
-    return "".join(parts).encode("ascii", "xmlcharrefreplace")
+            column.append(f'<c r="{letter}{number}"{body}')
+        cells.append(column)
+    rows = (f'<row r="{number}">' for number in range(1, len(cells[0]) + 1))
+    return "".join(["<sheetData>", *itertools.chain.from_iterable(
+        zip(rows, *cells, itertools.repeat("</row>"))), "</sheetData>"]).encode("ascii", "xmlcharrefreplace")
+
+
+def _text_cell(value: str) -> str | None:
+    """A text cell after its reference, as openpyxl writes it; None for a text openpyxl must
+    write itself."""
+    if is_risky(value) or value in _ERROR_CODES or len(value) > 32767 or \
+            ILLEGAL_CHARACTERS_RE.search(value):
+        return None
+    if not value:
+        return ' t="inlineStr"></c>'
+    text = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
+    space = ' xml:space="preserve"' if value != value.strip() else ""
+    return f' t="inlineStr"><is><t{space}>{text}</t></is></c>'
+
+
+@functools.lru_cache(maxsize=1)
+def _empty_workbook() -> bytes:
+    """The workbook openpyxl saves without cells: the same for every table (its cells go
+    into it as sheet data)."""
+    return _workbook()
 
 
 def _fixed_zip(workbook: bytes, sheet_data: bytes | None = None) -> bytes:
